@@ -1,0 +1,72 @@
+# pulumi-nixos-containers. Every target works on a fresh Debian machine:
+# `setup` installs what is missing (Debian packages, npm modules, the Pulumi CLI).
+SHELL := /bin/bash
+N ?= 3
+export FLEET_STATE ?= $(CURDIR)/.state/fleet
+
+.PHONY: all setup system-deps install tools build generate check-generated lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
+
+all: build
+
+## Debian packages the tests and the simulated hosts need (root, apt-get).
+system-deps:
+	@scripts/system-deps.sh
+
+## npm modules exactly as locked.
+install: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## The Pulumi CLI and Node.js language host, built from the Go module proxy into .tools/ (cached).
+tools: install
+	@tools/pulumi/build.sh
+
+setup: system-deps install tools
+
+build: install
+	npx tsc -p tsconfig.json
+	@chmod +x dist/provider/cli/main.js
+
+## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas.
+generate: build
+	node dist/provider/schema/generate.js
+
+check-generated: build
+	node dist/provider/schema/generate.js --check
+
+lint: install
+	npx tsc -p tsconfig.test.json
+
+test: setup build
+	npx jest --runInBand
+
+test-unit: build
+	npx jest tests/unit
+
+test-nix: build
+	npx jest tests/nix
+
+test-hosts: setup build
+	npx jest --runInBand tests/hosts
+
+test-integration: setup build
+	npx jest --runInBand tests/integration
+
+test-e2e: setup build
+	npx jest --runInBand tests/e2e
+
+hosts-up: system-deps
+	tests/hosts/fleet up $(N)
+
+hosts-down:
+	tests/hosts/fleet down
+
+demo: setup build
+	scripts/demo.sh
+
+bench: setup build
+	scripts/bench.sh
+
+clean:
+	rm -rf dist .bench

@@ -1,0 +1,9 @@
+/** Test layers are selected by path: tests/unit, tests/nix (real evaluator),
+ *  tests/hosts (simulated fleet self-tests), tests/integration, tests/e2e. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.test.json", isolatedModules: true }] },
+  testTimeout: 120000,
+};
