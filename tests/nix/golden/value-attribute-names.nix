@@ -1,0 +1,32 @@
+{
+  "" = 5;
+  " " = 6;
+  "$" = 10;
+  "\${x}" = 9;
+  "-lead" = 12;
+  "1st" = 11;
+  __curPos = 26;
+  _under = 4;
+  "a b" = 7;
+  "a.b" = 8;
+  "assert" = 16;
+  "else" = 15;
+  false = 24;
+  "if" = 13;
+  "in" = 19;
+  "inherit" = 21;
+  it's = 3;
+  "let" = 18;
+  "new\nline" = 29;
+  null = 25;
+  "or" = 22;
+  outPath_ = 30;
+  plain = 1;
+  "quote\"d" = 28;
+  "rec" = 20;
+  "then" = 14;
+  true = 23;
+  "with" = 17;
+  with-dash = 2;
+  "é" = 27;
+}
