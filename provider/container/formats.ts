@@ -1,0 +1,128 @@
+/**
+ * String formats of container options. Most of these values end up on a line
+ * of the host's `/etc/nixos-containers/NAME.conf`, which systemd reads as an
+ * EnvironmentFile and the container start script then word-splits unquoted
+ * (reference/nixos-containers.md C.2, G.9). A quote, a backslash, a `$`, a
+ * space or a glob character there either breaks the container or lets a
+ * value turn into extra systemd-nspawn flags, so the formats are strict.
+ */
+import { isIPv4, isIPv6 } from "node:net";
+
+export interface FormatCheck {
+  test(value: string): boolean;
+  /** What a valid value looks like, for the error message. */
+  expected: string;
+}
+
+/** Characters that can never appear in a value that lands in NAME.conf. */
+const CONF_UNSAFE = /[\s"'`$\\*?[\]{}()<>|;&#!~\x00-\x1f\x7f]/;
+
+function prefixOk(prefix: string | undefined, max: number): boolean {
+  if (prefix === undefined) return true;
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefix)) return false;
+  return Number(prefix) <= max;
+}
+
+function splitPrefix(value: string): [string, string | undefined] {
+  const slash = value.indexOf("/");
+  return slash < 0 ? [value, undefined] : [value.slice(0, slash), value.slice(slash + 1)];
+}
+
+export const ipv4: FormatCheck = {
+  test: (v) => {
+    const [addr, prefix] = splitPrefix(v);
+    return isIPv4(addr) && prefixOk(prefix, 32);
+  },
+  expected: "an IPv4 address, optionally with a prefix length (10.231.136.2 or 10.231.136.2/24)",
+};
+
+export const ipv6: FormatCheck = {
+  test: (v) => {
+    const [addr, prefix] = splitPrefix(v);
+    return isIPv6(addr) && !addr.includes("%") && prefixOk(prefix, 128);
+  },
+  expected: "an IPv6 address, optionally with a prefix length (fc00::2 or fc00::2/64)",
+};
+
+export const mac: FormatCheck = {
+  test: (v) => /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(v),
+  expected: "a MAC address of six hex pairs separated by colons (02:00:00:00:00:01)",
+};
+
+/** Linux interface names: at most 15 bytes, no `/`, no whitespace, not `.` or `..`. */
+export const interfaceName: FormatCheck = {
+  test: (v) => /^[A-Za-z0-9_.-]{1,15}$/.test(v) && v !== "." && v !== "..",
+  expected: "a network interface name of 1 to 15 letters, digits, '.', '_' or '-'",
+};
+
+/**
+ * An absolute path as systemd-nspawn takes it in `--bind=HOST:MOUNTPOINT`:
+ * a colon would split it, whitespace would split the whole flag list.
+ */
+export const absolutePath: FormatCheck = {
+  test: (v) =>
+    v.startsWith("/") && !v.includes(":") && !CONF_UNSAFE.test(v) && !v.split("/").some((p) => p === ".."),
+  expected: "an absolute path without spaces, quotes, ':', '..' or shell special characters (/var/lib/www)",
+};
+
+/** `--tmpfs=PATH[:OPTIONS]` of systemd-nspawn. */
+export const tmpfsMount: FormatCheck = {
+  test: (v) => {
+    const colon = v.indexOf(":");
+    const path = colon < 0 ? v : v.slice(0, colon);
+    const options = colon < 0 ? "" : v.slice(colon + 1);
+    return absolutePath.test(path) && /^[A-Za-z0-9=,._-]*$/.test(options);
+  },
+  expected: "an absolute path optionally followed by ':' and mount options (/var or /tmp:mode=1777,size=64m)",
+};
+
+/** One systemd-nspawn flag per list item; `EXTRA_NSPAWN_FLAGS` is word-split. */
+export const nspawnFlag: FormatCheck = {
+  test: (v) => /^--?[A-Za-z]/.test(v) && !CONF_UNSAFE.test(v),
+  expected:
+    "one systemd-nspawn flag such as --drop-capability=CAP_SYS_CHROOT (starting with '-', without spaces, quotes or shell special characters)",
+};
+
+export const capability: FormatCheck = {
+  test: (v) => /^CAP_[A-Z0-9_]+$/.test(v),
+  expected: "a capability name such as CAP_NET_ADMIN",
+};
+
+/** systemd.time(7) spans: "1min", "90s", "1h 30min", "infinity". */
+export const timeSpan: FormatCheck = {
+  test: (v) =>
+    v === "infinity" ||
+    /^([0-9]+(\.[0-9]+)?\s*(usec|us|µs|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|day|d|weeks|week|w|months|month|M|years|year|y)?\s*)+$/.test(
+      v.trim(),
+    ) && v.trim() === v,
+  expected: 'a systemd time span such as "1min", "90s" or "2min 30s"',
+};
+
+/** `DeviceAllow=` nodes: a /dev path or a device group such as char-pts. */
+export const deviceNode: FormatCheck = {
+  test: (v) => (absolutePath.test(v) && v.startsWith("/dev/")) || /^(char|block)-[A-Za-z0-9_*-]+$/.test(v),
+  expected: "a device node under /dev (/dev/net/tun) or a device group (char-pts)",
+};
+
+/** systemd device access modifiers: any non-empty combination of r, w, m, each once. */
+export const deviceModifier: FormatCheck = {
+  test: (v) => /^[rwm]{1,3}$/.test(v) && new Set(v).size === v.length,
+  expected: 'a combination of the letters r, w and m, each at most once ("rw", "rwm")',
+};
+
+/**
+ * A flake reference for `FLAKE=`. `#attr` fragments are refused: nixos-container
+ * update reads FLAKE= back and appends its own `#nixosConfigurations...`,
+ * which breaks a reference that already has one (reference D.3).
+ */
+export const flakeRef: FormatCheck = {
+  test: (v) => /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?&=+%@,-]+$/.test(v) || /^\/[A-Za-z0-9._~/+%@,=-]*$/.test(v),
+  expected:
+    "a flake reference without '#', spaces or quotes (github:owner/repo, git+https://host/repo?ref=main, path:/srv/flake); the configuration must be nixosConfigurations.container",
+};
+
+/** Anything that lands on a NAME.conf line unchecked by a stricter format. */
+export const confSafe: FormatCheck = {
+  test: (v) => v.length > 0 && !CONF_UNSAFE.test(v),
+  expected: "a value without spaces, quotes, '$', '\\' or shell special characters",
+};

@@ -1,0 +1,285 @@
+/**
+ * The NixosContainer inputs. This zod schema is the source of the TypeScript
+ * types (z.input / z.output) and of schema.json (scripts/gen-schema.ts); the
+ * option descriptions follow reference/nixos-containers.md section A.
+ */
+import { z } from "zod";
+import "./meta";
+import { ConnectionSchema } from "../host/connection";
+import { NixAttrsSchema, NixPathSchema, NixRawSchema } from "./nix-value-schema";
+import * as f from "./formats";
+import { formatted, port } from "./fields";
+
+const opt = (option: string) => `containers.<name>.${option}`;
+
+export const ProtocolSchema = z
+  .enum(["tcp", "udp"], { message: 'expected "tcp" or "udp"' })
+  .meta({ description: "Transport protocol of a forwarded port." });
+
+export const RebuildActionSchema = z
+  .enum(["switch", "test", "boot"], { message: 'expected "switch", "test" or "boot"' })
+  .meta({ description: "The nixos-rebuild action that applies changes." });
+
+export const UpdateStrategySchema = z
+  .enum(["reload", "restart", "none"], { message: 'expected "reload", "restart" or "none"' })
+  .meta({ description: "How a running container is brought onto its new system." });
+
+export const ForwardPortSchema = z
+  .object({
+    protocol: ProtocolSchema.optional().meta({
+      description: 'Protocol of the forwarded port: "tcp" or "udp".',
+      nixosDefault: "tcp",
+    }),
+    hostPort: port.meta({ description: "Port on the host." }),
+    containerPort: port.optional().meta({
+      description: "Port inside the container; the host port when unset.",
+    }),
+  })
+  .strict()
+  .meta({ description: "A port forwarded from the host into the container (requires privateNetwork)." });
+
+export const BindMountSchema = z
+  .object({
+    mountPoint: formatted(f.absolutePath).optional().meta({
+      description: "Mount point inside the container; the attribute name when unset.",
+    }),
+    hostPath: formatted(f.absolutePath).optional().meta({
+      description: "Path on the host; the mount point when unset.",
+    }),
+    isReadOnly: z.boolean().optional().meta({
+      description: "Mount read-only (--bind-ro) rather than read-write (--bind).",
+      nixosDefault: true,
+    }),
+  })
+  .strict()
+  .meta({ description: "A host directory bind-mounted into the container." });
+
+export const AllowedDeviceSchema = z
+  .object({
+    node: formatted(f.deviceNode).meta({ description: "Device node path, e.g. /dev/net/tun, or a group such as char-pts." }),
+    modifier: formatted(f.deviceModifier).meta({
+      description: 'Access: a combination of r (read), w (write) and m (mknod), e.g. "rwm".',
+    }),
+  })
+  .strict()
+  .meta({ description: "A device the container may access (systemd DeviceAllow=)." });
+
+const networkFields = {
+  hostBridge: formatted(f.interfaceName).optional().meta({
+    description:
+      "Put the host side of the veth pair into this bridge. Only one of hostBridge and hostAddress/hostAddress6 can be given. Requires privateNetwork.",
+    nixosOption: opt("hostBridge"),
+  }),
+  hostAddress: formatted(f.ipv4).optional().meta({
+    description: "IPv4 address of the host side of the veth pair (not used with hostBridge). Requires privateNetwork.",
+    nixosOption: opt("hostAddress"),
+  }),
+  hostAddress6: formatted(f.ipv6).optional().meta({
+    description: "IPv6 address of the host side of the veth pair (not used with hostBridge). Requires privateNetwork.",
+    nixosOption: opt("hostAddress6"),
+  }),
+  localAddress: formatted(f.ipv4).optional().meta({
+    description:
+      "IPv4 address of eth0 in the container, optionally with a prefix (default /32; give the bridge's prefix with hostBridge). Requires privateNetwork.",
+    nixosOption: opt("localAddress"),
+  }),
+  localAddress6: formatted(f.ipv6).optional().meta({
+    description: "IPv6 address of eth0 in the container, optionally with a prefix (default /128). Requires privateNetwork.",
+    nixosOption: opt("localAddress6"),
+  }),
+};
+
+export const ExtraVethSchema = z
+  .object(networkFields)
+  .strict()
+  .meta({ description: "An extra veth pair; its attribute name is the interface name (--network-veth-extra)." });
+
+export const NixosContainerInputsSchema = z
+  .object({
+    name: z.string().optional().meta({
+      description:
+        "Container name: the NixOS attribute `containers.<name>`, the unit container@NAME and the hostname. Letters, digits and '-', at most 63 characters (11 with privateNetwork on kernels up to 5.8). Defaults to the Pulumi resource name. Changing it replaces the container.",
+      replaceOnChanges: true,
+    }),
+    connection: ConnectionSchema,
+    nixConfig: z.string().optional().meta({
+      description:
+        "The rendered Nix module that is written to the host. The SDK computes it from the other inputs so that `pulumi preview --diff` shows the Nix change line by line; the provider renders it again and refuses a mismatch. Do not set it yourself.",
+    }),
+
+    config: z
+      .union([z.string().min(1, "a config string must hold a whole Nix module"), NixRawSchema, NixAttrsSchema], {
+        message: 'expected an object (rendered to Nix), a string holding a whole Nix module, or {"$nix": "…"}',
+      })
+      .optional()
+      .meta({
+        description:
+          "The container's NixOS configuration: an object rendered to Nix (use the nix`…` template or {\"$nix\": \"…\"} for raw Nix such as `with pkgs; [ vim ]`), or a string holding a whole NixOS module used as is. Everything here lands world-readable in /nix/store: never put secrets in it. Exclusive with flake and path.",
+        nixosOption: opt("config"),
+      }),
+    path: NixPathSchema.optional().meta({
+      description:
+        "A prebuilt NixOS system (a store path or profile) to run instead of evaluating config. Exclusive with config and flake.",
+      nixosOption: opt("path"),
+    }),
+    flake: formatted(f.flakeRef).optional().meta({
+      description:
+        "Flake URI of the container's configuration (its nixosConfigurations.container), instead of config. The provider runs `nixos-container update` to build and activate it. Exclusive with config and path.",
+      nixosOption: opt("flake"),
+      nixosSince: "25.11",
+    }),
+    nixpkgs: NixPathSchema.optional().meta({
+      description: "The nixpkgs used to evaluate the container (an absolute path, or raw Nix such as pkgs.path).",
+      nixosOption: opt("nixpkgs"),
+      nixosDefault: "pkgs.path",
+    }),
+    specialArgs: NixAttrsSchema.optional().meta({
+      description: "Extra arguments passed to the container's NixOS modules.",
+      nixosOption: opt("specialArgs"),
+      nixosDefault: {},
+    }),
+    additionalCapabilities: z.array(formatted(f.capability)).optional().meta({
+      description: 'Extra capabilities for the container, e.g. ["CAP_NET_ADMIN"].',
+      nixosOption: opt("additionalCapabilities"),
+      nixosDefault: [],
+    }),
+    ephemeral: z.boolean().optional().meta({
+      description: "Start with an empty root in /run/nixos-containers/NAME that is removed at shutdown.",
+      nixosOption: opt("ephemeral"),
+      nixosDefault: false,
+    }),
+    enableTun: z.boolean().optional().meta({
+      description: "Allow /dev/net/tun and add CAP_NET_ADMIN (for VPNs inside the container).",
+      nixosOption: opt("enableTun"),
+      nixosDefault: false,
+    }),
+    copyResolvConf: z.boolean().optional().meta({
+      description: "Copy the host's /etc/resolv.conf into the container at each start.",
+      nixosOption: opt("copyResolvConf"),
+      nixosDefault: true,
+      nixosSince: "26.05",
+    }),
+    privateNetwork: z.boolean().optional().meta({
+      description:
+        "Give the container its own network stack (eth0 inside, ve-NAME on the host). The address, port and bridge options only take effect with it.",
+      nixosOption: opt("privateNetwork"),
+      nixosDefault: false,
+    }),
+    networkNamespace: formatted(f.absolutePath).optional().meta({
+      description: "Join an existing network namespace (e.g. /run/netns/vpn). Exclusive with privateNetwork and interfaces.",
+      nixosOption: opt("networkNamespace"),
+      nixosSince: "25.05",
+    }),
+    privateUsers: z
+      .union([
+        z.enum(["no", "identity", "pick"], { message: 'expected "no", "identity", "pick" or a UID number' }),
+        z.number().int("expected an integer UID").min(0).max(4294967295, "expected a UID from 0 to 4294967295"),
+      ])
+      .optional()
+      .meta({
+        description: 'User namespacing: "no", "identity", "pick", or the first host UID of the container\'s range.',
+        nixosOption: opt("privateUsers"),
+        nixosDefault: "no",
+        nixosSince: "25.05",
+      }),
+    interfaces: z.array(formatted(f.interfaceName)).optional().meta({
+      description: "Host network interfaces moved into the container.",
+      nixosOption: opt("interfaces"),
+      nixosDefault: [],
+    }),
+    macvlans: z.array(formatted(f.interfaceName)).optional().meta({
+      description: "Host interfaces on which a macvlan interface is created for the container.",
+      nixosOption: opt("macvlans"),
+      nixosDefault: [],
+    }),
+    extraVeths: z.record(formatted(f.interfaceName), ExtraVethSchema).optional().meta({
+      description: "Extra veth pairs, by interface name.",
+      nixosOption: opt("extraVeths"),
+      nixosDefault: {},
+    }),
+    autoStart: z.boolean().optional().meta({
+      description: "Start the container at boot and when it is created.",
+      nixosOption: opt("autoStart"),
+      nixosDefault: false,
+    }),
+    restartIfChanged: z.boolean().optional().meta({
+      description:
+        "Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is \"reload\", the provider sets it to false and reloads the container in place instead.",
+      nixosOption: opt("restartIfChanged"),
+      nixosDefault: true,
+    }),
+    timeoutStartSec: formatted(f.timeSpan).optional().meta({
+      description: 'How long the container may take to start (systemd time span, e.g. "1min").',
+      nixosOption: opt("timeoutStartSec"),
+      nixosDefault: "1min",
+    }),
+    bindMounts: z.record(z.string(), BindMountSchema).optional().meta({
+      description: "Host directories mounted into the container, by mount point.",
+      nixosOption: opt("bindMounts"),
+      nixosDefault: {},
+    }),
+    allowedDevices: z.array(AllowedDeviceSchema).optional().meta({
+      description: "Devices the container may access.",
+      nixosOption: opt("allowedDevices"),
+      nixosDefault: [],
+    }),
+    tmpfs: z.array(formatted(f.tmpfsMount)).optional().meta({
+      description: 'Paths mounted as tmpfs inside the container, e.g. ["/var"].',
+      nixosOption: opt("tmpfs"),
+      nixosDefault: [],
+    }),
+    extraFlags: z.array(formatted(f.nspawnFlag)).optional().meta({
+      description: 'Extra systemd-nspawn flags, one per item, e.g. ["--drop-capability=CAP_SYS_CHROOT"].',
+      nixosOption: opt("extraFlags"),
+      nixosDefault: [],
+    }),
+    ...networkFields,
+    forwardPorts: z.array(ForwardPortSchema).optional().meta({
+      description: "Ports forwarded from the host into the container. Requires privateNetwork.",
+      nixosOption: opt("forwardPorts"),
+      nixosDefault: [],
+    }),
+    localMacAddress: formatted(f.mac).optional().meta({
+      description: "MAC address of eth0 in the container. Requires privateNetwork.",
+      nixosOption: opt("localMacAddress"),
+      nixosSince: "26.05",
+    }),
+
+    rebuildAction: RebuildActionSchema.default("switch").meta({
+      description:
+        'How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).',
+    }),
+    updateStrategy: UpdateStrategySchema.default("reload").meta({
+      description:
+        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed; "restart" always restarts it; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
+    }),
+    deleteData: z.boolean().default(false).meta({
+      description:
+        "On delete, also remove the container's state directory /var/lib/nixos-containers/NAME. NixOS keeps it by default.",
+    }),
+    adopt: z.boolean().default(false).meta({
+      description:
+        "Take over a container of the same name that already exists on the host but is not managed by this provider. Without it, create refuses.",
+    }),
+    rebuildTimeoutSeconds: z.number().int().min(10).max(86400).default(1800).meta({
+      description: "Longest time one nixos-rebuild may take before it is reported as hung.",
+    }),
+  })
+  .strict();
+
+export type NixosContainerInputs = z.input<typeof NixosContainerInputsSchema>;
+export type NixosContainerArgs = z.output<typeof NixosContainerInputsSchema>;
+export type ForwardPort = z.output<typeof ForwardPortSchema>;
+export type BindMount = z.output<typeof BindMountSchema>;
+export type ExtraVeth = z.output<typeof ExtraVethSchema>;
+
+/** The NixOS options that are only honoured with privateNetwork = true (reference B.11). */
+export const PRIVATE_NETWORK_ONLY = [
+  "forwardPorts",
+  "hostAddress",
+  "hostAddress6",
+  "localAddress",
+  "localAddress6",
+  "hostBridge",
+  "localMacAddress",
+] as const;

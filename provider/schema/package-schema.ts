@@ -1,0 +1,86 @@
+/**
+ * schema.json, the public contract, built from the zod schemas. `npm run
+ * generate` writes it; tests/unit/generated.test.ts fails when the committed
+ * file differs from what the zod schemas say.
+ */
+import { ConnectionSchema, JumpHostSchema, TimeoutsSchema } from "../host/connection";
+import {
+  NixosContainerInputsSchema,
+  ForwardPortSchema,
+  BindMountSchema,
+  AllowedDeviceSchema,
+  ExtraVethSchema,
+  ProtocolSchema,
+  RebuildActionSchema,
+  UpdateStrategySchema,
+} from "../container/schema";
+import { NixosContainerOutputsSchema } from "../container/outputs";
+import { TypeRegistry, objectProperties, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
+
+export const PACKAGE = "nixos";
+export const RESOURCE_TOKEN = `${PACKAGE}:index:NixosContainer`;
+
+export interface PackageSchema {
+  name: string;
+  displayName: string;
+  description: string;
+  keywords: string[];
+  license: string;
+  types: Record<string, ObjectTypeSpec | EnumTypeSpec>;
+  resources: Record<
+    string,
+    {
+      description: string;
+      properties: Record<string, PropertySpec>;
+      required: string[];
+      inputProperties: Record<string, PropertySpec>;
+      requiredInputs: string[];
+    }
+  >;
+  language: Record<string, unknown>;
+}
+
+export function buildPackageSchema(): PackageSchema {
+  const registry = new TypeRegistry(PACKAGE);
+  registry.name(ConnectionSchema, "Connection");
+  registry.name(JumpHostSchema, "JumpHost");
+  registry.name(TimeoutsSchema, "ConnectionTimeouts");
+  registry.name(ForwardPortSchema, "ForwardPort");
+  registry.name(BindMountSchema, "BindMount");
+  registry.name(AllowedDeviceSchema, "AllowedDevice");
+  registry.name(ExtraVethSchema, "ExtraVeth");
+  registry.name(ProtocolSchema, "Protocol");
+  registry.name(RebuildActionSchema, "RebuildAction");
+  registry.name(UpdateStrategySchema, "UpdateStrategy");
+
+  const inputs = objectProperties(registry, NixosContainerInputsSchema);
+  const outputs = objectProperties(registry, NixosContainerOutputsSchema);
+  // A dynamic provider echoes its inputs as outputs; outputs of its own win.
+  const properties = { ...inputs.properties, ...outputs.properties };
+  const required = [...new Set([...outputs.required, "connection"])].sort();
+
+  return {
+    name: PACKAGE,
+    displayName: "NixOS containers",
+    description:
+      "Manage NixOS declarative containers (containers.<name>) on remote NixOS hosts over SSH, with Nix diffs in preview, drift detection and one rebuild per host per run.",
+    keywords: ["pulumi", "nixos", "nix", "containers", "systemd-nspawn", "ssh"],
+    license: "Apache-2.0",
+    types: sortKeys(registry.types),
+    resources: {
+      [RESOURCE_TOKEN]: {
+        description:
+          "A NixOS declarative container on a NixOS host: the module /etc/nixos/pulumi-containers/<name>.nix, applied with nixos-rebuild.",
+        properties,
+        required,
+        inputProperties: inputs.properties,
+        requiredInputs: inputs.required,
+      },
+    },
+    language: { nodejs: { packageName: "pulumi-nixos-containers", dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer" } },
+  };
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

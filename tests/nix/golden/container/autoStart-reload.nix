@@ -1,0 +1,12 @@
+# Managed by pulumi-nixos-containers. Container "web".
+# Do not edit: `pulumi up` overwrites this file and `pulumi refresh` reports edits as drift.
+{ lib, pkgs, ... }:
+
+{
+  containers.web = {
+    autoStart = true;
+    config = { config, lib, pkgs, ... }:
+    { };
+    restartIfChanged = false;
+  };
+}

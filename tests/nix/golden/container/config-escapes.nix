@@ -1,0 +1,20 @@
+# Managed by pulumi-nixos-containers. Container "web".
+# Do not edit: `pulumi up` overwrites this file and `pulumi refresh` reports edits as drift.
+{ lib, pkgs, ... }:
+
+{
+  containers.web = {
+    config = { config, lib, pkgs, ... }:
+    {
+      environment = {
+        etc = {
+          motd = {
+            text = ''
+              Hello "''${USER}"
+              	back\slash ''' end'';
+          };
+        };
+      };
+    };
+  };
+}
