@@ -2,7 +2,7 @@
 # Installs the Debian packages this project needs, only when one is missing,
 # so a second run costs nothing.
 set -euo pipefail
-packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git)
+packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

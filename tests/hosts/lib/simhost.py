@@ -1,0 +1,853 @@
+"""Shared core of the simulated NixOS host tools (tests/hosts).
+
+Runs INSIDE a simulated host (its own mount and UTS namespace). The host's
+identity and state folder come from /etc/nixos-sim.json, written by `fleet up`.
+Everything here follows ../../shared/reference/nixos-containers.md (sections
+C, D, E, G); where it cannot, tests/hosts/README.md says so.
+"""
+import datetime
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+TOOLS = os.path.dirname(HERE)
+EVAL_NIX = os.path.join(TOOLS, "nix", "eval.nix")
+VERSION = "25.11.20251130.0000000"
+NIX32 = "0123456789abcdfghijklmnpqrsvwxyz"
+PROFILES = "/nix/var/nix/profiles"
+SIM_RUN = "/run/nixos-containers-sim"
+STC_LOCK = "/run/nixos/switch-to-configuration.lock"
+LAST_STC_ERROR = None
+
+
+def _host():
+    try:
+        with open("/etc/nixos-sim.json") as f:
+            return json.load(f)
+    except OSError:
+        sys.stderr.write("This is not a NixOS installation!\n")
+        sys.exit(1)
+
+
+HOST = _host()
+STATE = HOST["stateDir"]
+KNOBS = os.path.join(STATE, "knobs")
+STORE_RW = HOST["storeRw"]
+
+
+# ------------------------------------------------------------------ output
+def say(msg, stream=None):
+    """Print a line; a cut SSH connection (EPIPE) must not stop the tool."""
+    stream = stream or sys.stderr
+    try:
+        stream.write(msg + "\n")
+        stream.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def out(msg):
+    say(msg, sys.stdout)
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event(**kw):
+    rec = {"ts": now_iso()}
+    rec.update(kw)
+    line = json.dumps(rec, sort_keys=False) + "\n"
+    try:
+        fd = os.open(os.path.join(STATE, "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+# ------------------------------------------------------------------ knobs
+def _knob_path(name):
+    return os.path.join(KNOBS, name + ".json")
+
+
+def knob_get(name):
+    try:
+        with open(_knob_path(name)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def knob_take(name):
+    """Consume one use of a counted knob ({"remaining": N, ...}); None if unset."""
+    p = _knob_path(name)
+    try:
+        fd = os.open(p, os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        raw = b""
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            raw += chunk
+        try:
+            k = json.loads(raw.decode() or "null")
+        except ValueError:
+            return None
+        if not k or k.get("remaining", 0) <= 0:
+            return None
+        k["remaining"] -= 1
+        data = json.dumps(k).encode()
+        os.lseek(fd, 0, 0)
+        os.ftruncate(fd, 0)
+        os.write(fd, data)
+        return k
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------ store
+def nix32_hash(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    n = int.from_bytes(h.digest()[:20], "big")
+    s = ""
+    for _ in range(32):
+        s += NIX32[n & 31]
+        n >>= 5
+    return s
+
+
+def store_path(name, payload):
+    return "/nix/store/%s-%s" % (nix32_hash(name, payload), name)
+
+
+def rw(path):
+    """Writable location of a /nix/store path (the host's store is mounted read-only, as on NixOS)."""
+    assert path.startswith("/nix/store/")
+    return os.path.join(STORE_RW, path[len("/nix/store/"):])
+
+
+def store_add(path, files):
+    """Create a store directory with `files` {rel: str | ("link", target)}; no-op if it exists."""
+    if os.path.lexists(path):
+        return path
+    dst = rw(path)
+    tmp = dst + ".tmp-%d" % os.getpid()
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        os.makedirs(tmp)
+    except PermissionError:
+        return path  # a non-root build of a new path: nothing is written (see README, differences)
+    for rel, content in sorted(files.items()):
+        fp = os.path.join(tmp, rel)
+        os.makedirs(os.path.dirname(fp), exist_ok=True)
+        if isinstance(content, tuple):
+            os.symlink(content[1], fp)
+        else:
+            with open(fp, "w") as f:
+                f.write(content)
+            os.chmod(fp, 0o555 if rel.startswith("bin/") or rel == "init" else 0o444)
+    try:
+        os.rename(tmp, dst)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def read_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def write_json_atomic(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.rename(tmp, path)
+
+
+def symlink_force(target, link):
+    tmp = "%s.tmp-%d" % (link, os.getpid())
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    os.symlink(target, tmp)
+    os.rename(tmp, link)
+
+
+# ------------------------------------------------------------------ systems
+def system_info(path):
+    """sim-system.json of a host system path (None if not a simulated system)."""
+    if not path:
+        return None
+    return read_json(os.path.join(path, "sim-system.json"))
+
+
+def current_system():
+    try:
+        return os.path.realpath("/run/current-system") if os.path.exists("/run/current-system") else None
+    except OSError:
+        return None
+
+
+def current_info():
+    return system_info(current_system()) or {"containers": {}, "enableContainers": False,
+                                             "confDir": "/etc/nixos-containers", "stateDir": "/var/lib/nixos-containers"}
+
+
+def conf_dir():
+    return current_info().get("confDir", "/etc/nixos-containers")
+
+
+def state_dir():
+    return current_info().get("stateDir", "/var/lib/nixos-containers")
+
+
+def render_conf(c, system_path):
+    """/etc/nixos-containers/NAME.conf exactly as reference C.2 (one line per row, in order;
+    a row whose condition is false becomes an empty line)."""
+    pn = c["privateNetwork"]
+    rows = []
+
+    def row(cond, text):
+        rows.append(text if cond else "")
+    row(c["flake"] is None, "SYSTEM_PATH=%s" % system_path)
+    row(c["flake"] is not None, "FLAKE=%s" % c["flake"])
+    row(True, "COPY_RESOLV_CONF=%s" % ("1" if c["copyResolvConf"] else "0"))
+    row(pn, "PRIVATE_NETWORK=1")
+    row(pn and c["hostBridge"] is not None, "HOST_BRIDGE=%s" % c["hostBridge"])
+    ports = ",".join("%s:%s:%s" % (p["protocol"], p["hostPort"],
+                                   p["hostPort"] if p["containerPort"] is None else p["containerPort"])
+                     for p in c["forwardPorts"])
+    row(pn and len(c["forwardPorts"]) > 0, "HOST_PORT=%s" % ports)
+    for var, key in (("HOST_ADDRESS", "hostAddress"), ("HOST_ADDRESS6", "hostAddress6"),
+                     ("LOCAL_ADDRESS", "localAddress"), ("LOCAL_ADDRESS6", "localAddress6")):
+        row(pn and c[key] is not None, "%s=%s" % (var, c[key]))
+    row(pn and c["localMacAddress"] is not None, "LOCAL_MAC_ADDRESS=%s" % c["localMacAddress"])
+    row(c["networkNamespace"] is not None, "NETWORK_NAMESPACE_PATH=%s" % c["networkNamespace"])
+    row(True, "PRIVATE_USERS=%s" % c["privateUsers"])
+    row(True, 'INTERFACES="%s"' % " ".join(c["interfaces"]))
+    row(True, 'MACVLANS="%s"' % " ".join(c["macvlans"]))
+    row(c["autoStart"], "AUTO_START=1")
+    binds = ""
+    for m in c["bindMounts"]:
+        flag = "--bind-ro" if m["isReadOnly"] else "--bind"
+        binds += " %s=%s" % (flag, m["mountPoint"] if m["hostPath"] is None else "%s:%s" % (m["hostPath"], m["mountPoint"]))
+    row(True, 'EXTRA_NSPAWN_FLAGS="%s"' % (binds + " " + " ".join(c["extraFlags"])))
+    return "\n".join(rows) + "\n"
+
+
+def unit_of(name, c, toplevel, conf_text):
+    """What container@NAME.service's unit file depends on (reference C.3): two equal
+    dicts mean an unchanged unit for switch-to-configuration."""
+    devices = [("%s %s" % (d["node"], d["modifier"])) for d in c["allowedDevices"]]
+    caps = list(c["additionalCapabilities"])
+    if c["enableTun"]:
+        devices.append("/dev/net/tun rwm")
+        caps.append("CAP_NET_ADMIN")
+    elif c["privateNetwork"]:
+        devices.append("/dev/net/tun rwm")
+    mounts = [] if c["ephemeral"] else ["/var/lib/nixos-containers/%s" % name]
+    mounts += [m["hostPath"] if m["hostPath"] is not None else m["mountPoint"] for m in c["bindMounts"]]
+    u = {
+        "Description": "Container '%i'",
+        "TimeoutStartSec": c["timeoutStartSec"],
+        "DeviceAllow": devices,
+        "Capabilities": caps,
+        "RequiresMountsFor": mounts,
+        "Ephemeral": c["ephemeral"],
+        "X-RestartIfChanged": bool(c["autoStart"] and c["restartIfChanged"]),
+    }
+    if c["autoStart"]:
+        u["WantedBy"] = ["machines.target"]
+        u["After"] = ["network.target"] + ["sys-subsystem-net-devices-%s.device" % i for i in c["interfaces"]]
+        u["X-Restart-Triggers"] = [toplevel, hashlib.sha256(conf_text.encode()).hexdigest()]
+    return u
+
+
+def tool_links(enable_containers):
+    links = {"sw/bin/nixos-rebuild": ("link", os.path.join(TOOLS, "bin", "nixos-rebuild")),
+             "sw/bin/systemctl": ("link", os.path.join(TOOLS, "bin", "systemctl")),
+             "sw/bin/switch-to-configuration": ("link", os.path.join(TOOLS, "bin", "switch-to-configuration")),
+             "bin/switch-to-configuration": ("link", os.path.join(TOOLS, "bin", "switch-to-configuration"))}
+    if enable_containers:
+        links["sw/bin/nixos-container"] = ("link", os.path.join(TOOLS, "bin", "nixos-container"))
+    return links
+
+
+def build_container_system(name, system_cfg):
+    payload = json.dumps({"name": name, "config": system_cfg}, sort_keys=True)
+    p = store_path("nixos-system-%s-%s" % (name, VERSION), payload)
+    store_add(p, {
+        "sim-container.json": json.dumps({"name": name, "config": system_cfg}, indent=1, sort_keys=True) + "\n",
+        "init": "#!/bin/sh\n# simulated NixOS container init of %s\nexit 0\n" % name,
+        "nixos-version": VERSION + "\n",
+        "bin/switch-to-configuration": "#!/bin/sh\n# simulated switch-to-configuration of container %s\nexit 0\n" % name,
+    })
+    return p
+
+
+def build_host_system(ev, realise=True):
+    """Turn the evaluation result into store paths: container toplevels, the etc tree
+    with the conf files, and the host toplevel. Returns (toplevel, info)."""
+    sv = ev.get("stateVersion", "25.11")
+    newdirs = _version_at_least(sv, "22.05")
+    prefix = "nixos-" if newdirs else ""
+    confdir_name = prefix + "containers"
+    containers = {}
+    etc_files = {}
+    for name, c in sorted(ev["containers"].items()):
+        if c["flake"] is not None:
+            top = "/nix/var/nix/profiles/per-container/%s" % name
+        elif c["hasConfig"]:
+            payload = json.dumps({"name": name, "config": c["system"]}, sort_keys=True)
+            top = store_path("nixos-system-%s-%s" % (name, VERSION), payload)
+            if realise:
+                build_container_system(name, c["system"])
+        else:
+            top = c["path"]
+        conf = render_conf(c, top)
+        etc_files["etc/%s/%s.conf" % (confdir_name, name)] = conf
+        info = {k: v for k, v in c.items() if k != "system"}
+        info.update({"toplevel": top, "conf": conf, "unit": unit_of(name, c, top, conf)})
+        containers[name] = info
+    if not ev["enableContainers"]:
+        etc_files = {}  # environment.etc entries live inside mkIf config.boot.enableContainers
+        for info in containers.values():
+            info["unit"] = None
+    etc_path = store_path("etc", json.dumps(etc_files, sort_keys=True))
+    info = {
+        "hostName": ev["hostName"], "stateVersion": sv, "enableContainers": ev["enableContainers"],
+        "confDir": "/etc/" + confdir_name, "stateDir": "/var/lib/" + prefix + "containers",
+        "confDirName": confdir_name, "etc": etc_path, "containers": containers, "version": VERSION,
+    }
+    payload = json.dumps({"info": info, "config": ev.get("config")}, sort_keys=True)
+    top = store_path("nixos-system-%s-%s" % (ev["hostName"], VERSION), payload)
+    info["toplevel"] = top
+    if realise:
+        store_add(etc_path, dict(etc_files, **{"etc/.sim-etc": "simulated /etc/static\n"}))
+        files = {"sim-system.json": json.dumps(info, indent=1, sort_keys=True) + "\n",
+                 "nixos-version": VERSION + "\n",
+                 "init": "#!/bin/sh\n# simulated NixOS init\nexit 0\n",
+                 "etc": ("link", etc_path + "/etc"),
+                 "sim-config.json": json.dumps(ev.get("config"), indent=1, sort_keys=True) + "\n"}
+        files.update(tool_links(ev["enableContainers"]))
+        store_add(top, files)
+    return top, info
+
+
+def _version_at_least(a, b):
+    def parts(v):
+        out = []
+        for p in v.replace("-", ".").split("."):
+            out.append(int(p) if p.isdigit() else 0)
+        return out
+    return parts(a) >= parts(b)
+
+
+# ------------------------------------------------------------------ evaluation
+def git_tracked_source(repo):
+    """Flakes only see git-tracked files (reference G.1): copy `git ls-files` content
+    (working-tree version) into /nix/store/<hash>-source, as Nix would fetch it."""
+    def git(*a):
+        return subprocess.run(["git", "-c", "safe.directory=*", "-C", repo] + list(a),
+                              capture_output=True, text=True)
+    ls = git("ls-files", "-z")
+    if ls.returncode != 0:
+        say("error: path '%s' is not a flake (git repository expected): %s" % (repo, ls.stderr.strip()))
+        return None
+    names = sorted(n for n in ls.stdout.split("\0") if n)
+    files = {}
+    h = hashlib.sha256()
+    for n in names:
+        fp = os.path.join(repo, n)
+        if os.path.islink(fp):
+            files[n] = ("link", os.readlink(fp))
+            h.update(("L%s\0%s\0" % (n, os.readlink(fp))).encode())
+        elif os.path.isfile(fp):
+            with open(fp) as f:
+                files[n] = f.read()
+            h.update(("F%s\0" % n).encode() + files[n].encode() + b"\0")
+    if git("status", "--porcelain", "--untracked-files=no").stdout.strip():
+        say("warning: Git tree '%s' is dirty" % repo)
+    path = "/nix/store/%s-source" % nix32_hash("source", h.hexdigest())
+    store_add(path, files)
+    return path
+
+
+def nix_eval_cmd():
+    """The real evaluator, never writing the store. Non-root users have no daemon here
+    (on NixOS they would go through nix-daemon), so they evaluate against dummy://."""
+    cmd = ["nix-instantiate"]
+    if os.geteuid() != 0:
+        cmd += ["--store", "dummy://"]
+    return cmd + ["--readonly-mode", "--eval", "--strict", "--json"]
+
+
+def evaluate(config_path, flake_ref=None, flake_attr=None):
+    """Run the real nix-instantiate on the mini NixOS module system. Returns the
+    evaluation data or None (error text already printed, nothing changed)."""
+    k = knob_take("eval-fail")
+    if k:
+        say("error: simulated evaluation failure (fleet fault eval-fail)")
+        say("(use '--show-trace' to show detailed location information)")
+        return None
+    args = nix_eval_cmd() + [EVAL_NIX, "--argstr", "hostName", HOST["name"]]
+    if flake_ref is not None:
+        src = git_tracked_source(flake_ref)
+        if src is None:
+            return None
+        if not os.path.exists(os.path.join(src, "flake.nix")):
+            say("error: source tree referenced by 'git+file://%s' does not contain a '/flake.nix' file" % flake_ref)
+            return None
+        args += ["--argstr", "flakeDir", src, "--argstr", "flakeAttr", flake_attr or HOST["name"]]
+    else:
+        if not os.path.exists(config_path):
+            say("error: file 'nixos-config' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+                if config_path == "" else "error: getting status of '%s': No such file or directory" % config_path)
+            return None
+        args += ["--argstr", "configuration", os.path.abspath(config_path)]
+    env = dict(os.environ)
+    env.setdefault("HOME", "/root" if os.geteuid() == 0 else "/tmp")
+    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    if p.stderr:
+        try:
+            sys.stderr.write(p.stderr)
+            sys.stderr.flush()
+        except OSError:
+            pass
+    if p.returncode != 0:
+        return None
+    return json.loads(p.stdout)
+
+
+def evaluate_container_file(name, config_file):
+    args = nix_eval_cmd() + [EVAL_NIX, "--argstr", "mode", "container", "--argstr", "containerName", name,
+            "--argstr", "configuration", config_file]
+    p = subprocess.run(args, capture_output=True, text=True)
+    if p.stderr:
+        say(p.stderr.rstrip("\n"))
+    if p.returncode != 0:
+        return None
+    return json.loads(p.stdout)["system"]
+
+
+# ------------------------------------------------------------------ profiles
+def generations(profile="system", base=PROFILES):
+    gens = []
+    try:
+        for e in os.listdir(base):
+            if e.startswith(profile + "-") and e.endswith("-link"):
+                mid = e[len(profile) + 1:-5]
+                if mid.isdigit():
+                    gens.append(int(mid))
+    except OSError:
+        pass
+    return sorted(gens)
+
+
+def current_generation(profile="system", base=PROFILES):
+    try:
+        t = os.readlink(os.path.join(base, profile))
+    except OSError:
+        return None
+    mid = t[len(profile) + 1:-5] if t.startswith(profile + "-") else ""
+    return int(mid) if mid.isdigit() else None
+
+
+def set_profile(path, profile="system", base=PROFILES):
+    """nix-env -p PROFILE --set PATH: a new generation unless it equals the last one."""
+    os.makedirs(base, exist_ok=True)
+    gens = generations(profile, base)
+    if gens:
+        last = os.path.join(base, "%s-%d-link" % (profile, gens[-1]))
+        if os.path.realpath(last) == os.path.realpath(path):
+            symlink_force("%s-%d-link" % (profile, gens[-1]), os.path.join(base, profile))
+            return gens[-1]
+    n = (gens[-1] + 1) if gens else 1
+    symlink_force(path, os.path.join(base, "%s-%d-link" % (profile, n)))
+    symlink_force("%s-%d-link" % (profile, n), os.path.join(base, profile))
+    return n
+
+
+def rollback_profile(profile="system", base=PROFILES, dry=False):
+    cur = current_generation(profile, base)
+    older = [g for g in generations(profile, base) if cur is None or g < cur]
+    if not older:
+        return None
+    g = older[-1]
+    if not dry:
+        symlink_force("%s-%d-link" % (profile, g), os.path.join(base, profile))
+    return g
+
+
+# ------------------------------------------------------------------ units
+def unit_state(name):
+    return read_json(os.path.join(SIM_RUN, name + ".json"), None)
+
+
+def save_unit_state(name, st):
+    write_json_atomic(os.path.join(SIM_RUN, name + ".json"), st)
+
+
+def is_active(name):
+    st = unit_state(name)
+    return bool(st and st.get("state") == "active")
+
+
+def active_containers():
+    out_ = []
+    try:
+        for e in sorted(os.listdir(SIM_RUN)):
+            if e.endswith(".json"):
+                st = read_json(os.path.join(SIM_RUN, e))
+                if st and st.get("state") == "active":
+                    out_.append(e[:-5])
+    except OSError:
+        pass
+    return out_
+
+
+def unit_exists(name, info=None):
+    """container@NAME.service is loadable: declarative unit, or the template."""
+    info = info or current_info()
+    if not info.get("enableContainers"):
+        return False
+    return True
+
+
+def parse_conf(path):
+    vals = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if "=" in line and not line.lstrip().startswith("#"):
+                    k, v = line.split("=", 1)
+                    if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+                        v = v[1:-1]
+                    vals[k.strip()] = v
+    except OSError:
+        return None
+    return vals
+
+
+class UnitError(Exception):
+    def __init__(self, msg, code=1):
+        Exception.__init__(self, msg)
+        self.code = code
+
+
+def _root_of(name, conf):
+    info = current_info()
+    decl = info.get("containers", {}).get(name)
+    if decl and decl.get("ephemeral"):
+        return "/run/nixos-containers/%s" % name
+    return os.path.join(state_dir(), name)
+
+
+def container_start(name, by="systemctl", log=True):
+    """ExecStart of container@NAME.service (reference C.4), simulated: creates the state
+    dirs, copies resolv.conf, runs `nixos-container update` for flake containers without
+    a profile (G.13), then records the system the container runs."""
+    info = current_info()
+    if not unit_exists(name, info):
+        raise UnitError("Unit container@%s.service not found." % name, 5)
+    if is_active(name):
+        return False
+    conf_path = os.path.join(info.get("confDir", "/etc/nixos-containers"), name + ".conf")
+    conf = parse_conf(conf_path) or {}
+    root = _root_of(name, conf)
+    for d, mode in (("usr/bin", 0o755), ("etc", 0o755), ("var/lib", 0o755), ("var/lib/private", 0o700), ("root", 0o700)):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+        os.chmod(os.path.join(root, d), mode)
+    os.makedirs("/run/nixos-containers", mode=0o700, exist_ok=True)
+    for f in ("etc/os-release", "etc/machine-id"):
+        fp = os.path.join(root, f)
+        if not os.path.lexists(fp):
+            open(fp, "a").close()
+    for d in ("/nix/var/nix/profiles/per-container/%s" % name, "/nix/var/nix/gcroots/per-container/%s" % name):
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
+    if conf.get("COPY_RESOLV_CONF", "1") == "1" and os.path.exists("/etc/resolv.conf"):
+        try:
+            dst = os.path.join(root, "etc/resolv.conf")
+            if os.path.lexists(dst):
+                os.unlink(dst)
+            shutil.copyfile("/etc/resolv.conf", dst)
+        except OSError:
+            pass
+    profile_sys = "/nix/var/nix/profiles/per-container/%s/system" % name
+    if conf.get("FLAKE") and not os.path.exists(profile_sys):
+        import simcontainer
+        rc = simcontainer.update_flake(name, conf["FLAKE"], quiet_reload=True)
+        if rc != 0:
+            _set_failed(name)
+            raise UnitError(_job_failed("start", name))
+    system = conf.get("SYSTEM_PATH") or profile_sys
+    if not os.path.exists(system):
+        _set_failed(name)
+        raise UnitError(_job_failed("start", name))
+    _container_boot(name, root, system)
+    st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
+    st.update({"name": name, "state": "active", "system": os.path.realpath(system),
+               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1)})
+    st["starts"] = st.get("starts", 0) + 1
+    save_unit_state(name, st)
+    if log:
+        event(event="unit", unit="container@%s.service" % name, op="start", system=st["system"], by=by)
+    return True
+
+
+def _container_boot(name, root, system):
+    """What the container's own stage 2 would do that the host can see: sshd host keys
+    are generated at first boot when services.openssh.enable is set."""
+    cfg = (read_json(os.path.join(system, "sim-container.json"), {}) or {}).get("config") or {}
+    if ((cfg.get("services") or {}).get("openssh") or {}).get("enable") is True:
+        key = os.path.join(root, "etc/ssh/ssh_host_ed25519_key")
+        if not os.path.exists(key):
+            os.makedirs(os.path.dirname(key), exist_ok=True)
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "root@" + name, "-f", key],
+                           capture_output=True)
+
+
+def _fake_pid(name, n):
+    return 10000 + int(hashlib.sha256(("%s:%d" % (name, n)).encode()).hexdigest()[:6], 16) % 50000
+
+
+def _job_failed(verb, name):
+    return ("Job for container@%s.service failed because the control process exited with error code.\n"
+            "See \"systemctl status container@%s.service\" and \"journalctl -xeu container@%s.service\" for details."
+            % (name, name, name))
+
+
+def _set_failed(name):
+    st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
+    st.update({"state": "failed", "since": now_iso(), "pid": 0})
+    save_unit_state(name, st)
+
+
+def container_stop(name, by="systemctl", op="stop", log=True):
+    st = unit_state(name)
+    if not st or st.get("state") not in ("active", "failed"):
+        return False
+    was = st.get("state")
+    st.update({"state": "inactive", "since": now_iso(), "pid": 0})
+    st["stops"] = st.get("stops", 0) + 1
+    save_unit_state(name, st)
+    if was == "active" and log:
+        event(event="unit", unit="container@%s.service" % name, op=op, system=st.get("system"), by=by)
+        if st.get("root", "").startswith("/run/nixos-containers/"):
+            shutil.rmtree(st["root"], ignore_errors=True)  # ephemeral: removed at shutdown
+    return was == "active"
+
+
+def container_reload(name, by="systemctl"):
+    """ExecReload: switch-to-configuration test of the conf's CURRENT SYSTEM_PATH
+    (or the per-container profile), inside the running container, no restart."""
+    if not is_active(name):
+        raise UnitError("container@%s.service is not active, cannot reload." % name)
+    conf = parse_conf(os.path.join(conf_dir(), name + ".conf")) or {}
+    system = conf.get("SYSTEM_PATH") or "/nix/var/nix/profiles/per-container/%s/system" % name
+    if not os.path.exists(system):
+        raise UnitError("Job for container@%s.service failed.\nSee \"systemctl status container@%s.service\" and \"journalctl -xeu container@%s.service\" for details." % (name, name, name))
+    st = unit_state(name)
+    st["system"] = os.path.realpath(system)
+    st["reloads"] = st.get("reloads", 0) + 1
+    st["lastReload"] = now_iso()
+    save_unit_state(name, st)
+    event(event="unit", unit="container@%s.service" % name, op="reload", system=st["system"], by=by)
+
+
+# ------------------------------------------------------------------ switch-to-configuration
+def _lock_stc():
+    os.makedirs("/run/nixos", exist_ok=True)
+    fd = os.open(STC_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _etc_activate(info):
+    """setup-etc: /etc/static -> the new etc tree; declarative conf symlinks in
+    /etc/nixos-containers (imperative regular files are left alone)."""
+    etc = info["etc"] + "/etc"
+    symlink_force(etc, "/etc/static")
+    cdir = info["confDir"]
+    os.makedirs(cdir, exist_ok=True)
+    os.chmod(cdir, 0o755)
+    wanted = set()
+    if info["enableContainers"]:
+        for name in info["containers"]:
+            wanted.add(name + ".conf")
+            symlink_force("/etc/static/%s/%s.conf" % (info["confDirName"], name), os.path.join(cdir, name + ".conf"))
+    for d in ("/etc/nixos-containers", "/etc/containers"):
+        try:
+            entries = os.listdir(d)
+        except OSError:
+            continue
+        for e in entries:
+            fp = os.path.join(d, e)
+            if os.path.islink(fp) and os.readlink(fp).startswith("/etc/static/") and not (d == cdir and e in wanted):
+                os.unlink(fp)
+
+
+def stc_plan(old, new):
+    """Compute what switch-to-configuration does to container units (reference E.3)."""
+    oldc = (old or {}).get("containers", {}) if (old or {}).get("enableContainers") else {}
+    newc = new["containers"] if new["enableContainers"] else {}
+    stop, restart, skip, start_new = [], [], [], []
+    for name in active_containers():
+        o = oldc.get(name)
+        n = newc.get(name)
+        if n is None:
+            # declarative unit gone; an imperative container keeps the template unless it is gone too
+            if o is not None or not new["enableContainers"]:
+                stop.append(name)
+            continue
+        if o is None:
+            # was imperative (template instance), now declarative: unit file changed
+            o_unit = None
+        else:
+            o_unit = o["unit"]
+        if o_unit != n["unit"]:
+            if n["unit"]["X-RestartIfChanged"]:
+                restart.append(name)
+            else:
+                skip.append(name)
+    for name, n in sorted(newc.items()):
+        if n["autoStart"] and name not in stop and not is_active(name):
+            start_new.append(name)
+    return {"stop": stop, "restart": restart, "skip": skip, "startNew": start_new}
+
+
+def _units(names):
+    return ", ".join("container@%s.service" % n for n in names)
+
+
+def switch_to_configuration(system_path, action):
+    """Activate SYSTEM_PATH: action in switch|test|dry-activate|boot. Returns exit code."""
+    new = system_info(system_path)
+    if new is None:
+        say("This is not a NixOS installation!")
+        return 1
+    old = system_info(current_system())
+    if action == "boot":
+        return 0  # bootloader only
+    plan = stc_plan(old, new)
+    if action == "dry-activate":
+        if plan["stop"] or plan["restart"]:
+            say("would stop the following units: " + _units(sorted(plan["stop"] + plan["restart"])))
+        if plan["skip"]:
+            say("would NOT stop the following changed units: " + _units(plan["skip"]))
+        say("would activate the configuration...")
+        if plan["restart"]:
+            say("would start the following units: " + _units(plan["restart"]))
+        if plan["startNew"]:
+            say("would start the following units: " + _units(plan["startNew"]))
+        return 0
+    global LAST_STC_ERROR
+    fd = _lock_stc()
+    if fd is None:
+        LAST_STC_ERROR = "lock"
+        say("Could not acquire lock")
+        return 1
+    try:
+        k = knob_get("rebuild-sleep")
+        if k and k.get("phase") == "activate" and k.get("seconds", 0) > 0:
+            time.sleep(k["seconds"])
+        fail = knob_take("activate-fail")
+        if plan["stop"] or plan["restart"]:
+            say("stopping the following units: " + _units(sorted(plan["stop"] + plan["restart"])))
+        for n in sorted(plan["stop"]):
+            container_stop(n, by="switch-to-configuration")
+        for n in plan["restart"]:
+            container_stop(n, by="switch-to-configuration", log=False)
+        if plan["skip"]:
+            say("NOT restarting the following changed units: " + _units(plan["skip"]))
+        say("activating the configuration...")
+        say("setting up /etc...")
+        _etc_activate(new)
+        symlink_force(system_path, "/run/current-system")
+        say("reloading user units for root...")
+        say("setting up tmpfiles")
+        failed = []
+        if plan["restart"]:
+            say("starting the following units: " + _units(plan["restart"]))
+        for n in plan["restart"]:
+            try:
+                container_start(n, by="switch-to-configuration", log=False)
+                event(event="unit", unit="container@%s.service" % n, op="restart",
+                      system=(unit_state(n) or {}).get("system"), by="switch-to-configuration")
+            except UnitError:
+                failed.append("container@%s.service" % n)
+        started = []
+        for n in plan["startNew"]:
+            try:
+                if container_start(n, by="switch-to-configuration"):
+                    started.append(n)
+            except UnitError:
+                failed.append("container@%s.service" % n)
+        if started:
+            say("the following new units were started: " + _units(started))
+        if fail:
+            unit = fail.get("unit") or (("container@%s.service" % (plan["restart"] + started)[0])
+                                        if (plan["restart"] + started) else "nixos-sim-fault.service")
+            if unit.startswith("container@") and unit.endswith(".service"):
+                _set_failed(unit[len("container@"):-len(".service")])
+            failed.append(unit)
+        if failed:
+            say("warning: the following units failed: " + ", ".join(failed))
+            for u in failed:
+                say("\n× %s\n     Loaded: loaded\n     Active: failed (Result: exit-code) since %s" % (u, now_iso()))
+            return 4
+        return 0
+    finally:
+        os.close(fd)
+
+
+def boot_activate():
+    """What a (re)boot does: /run/current-system = the boot default profile, /etc set up,
+    autoStart containers started (machines.target)."""
+    prof = os.path.join(PROFILES, "system")
+    if not os.path.exists(prof):
+        return
+    target = os.path.realpath(prof)
+    info = system_info(target)
+    if info is None:
+        return
+    _etc_activate(info)
+    symlink_force(target, "/run/current-system")
+    symlink_force(target, "/run/booted-system")
+    event(event="boot", system=target)
+    if info.get("enableContainers"):
+        for name, c in sorted(info["containers"].items()):
+            if c["autoStart"]:
+                try:
+                    container_start(name, by="boot")
+                except UnitError as e:
+                    say(str(e))
