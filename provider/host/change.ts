@@ -1,0 +1,38 @@
+/** What the lifecycle asks a host to do to one container, and what it gets back. */
+import type { PostAction } from "./scripts";
+
+export interface ContainerChange {
+  name: string;
+  kind: "create" | "update" | "delete";
+  /** The module to write (create, update). */
+  module?: string;
+  /** Take over a container that exists on the host but was not written by this provider. */
+  adopt?: boolean;
+  rebuildAction: "switch" | "test" | "boot";
+  updateStrategy: "reload" | "restart" | "none";
+  /** The container is declared with `flake`: `nixos-container update` builds and activates it (reference D.3). */
+  flake?: boolean;
+  /** Delete only: also remove /var/lib/nixos-containers/NAME. */
+  deleteData?: boolean;
+  rebuildTimeoutSeconds: number;
+}
+
+export interface ContainerState {
+  name: string;
+  /** The module file as it is on the host, or null. */
+  module: string | null;
+  /** /etc/nixos-containers/NAME.conf, or null when NixOS does not know the container. */
+  conf: string | null;
+  status: "up" | "down" | "gone";
+  /** The system the container is set to run (SYSTEM_PATH, or the flake profile). */
+  systemPath?: string;
+  ipAddress?: string;
+}
+
+export interface ChangeResult {
+  state: ContainerState;
+  /** What was done to the running container after the rebuild. */
+  postAction: PostAction | "started-by-switch" | "none";
+  /** Units that failed during activation but are not this container's. */
+  warnings: string[];
+}

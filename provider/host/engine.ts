@@ -1,0 +1,64 @@
+/**
+ * The host engine: what the lifecycle layer calls. One engine per host per
+ * process, so every resource of a run that targets a host shares its
+ * scheduler (one rebuild per round) and its reader (one round trip per
+ * refresh batch).
+ */
+import type { Host } from "./host";
+import type { ContainerChange, ChangeResult, ContainerState } from "./change";
+import { HostScheduler, type SchedulerOptions } from "./scheduler";
+import { HostReader } from "./reads";
+import { stderrProgress, type Progress } from "./progress";
+
+export interface EngineOptions extends SchedulerOptions {
+  progress: Progress;
+}
+
+/** Defaults; `PULUMI_NIXOS_CONTAINERS_COALESCE=0` turns coalescing off (the benchmark's baseline). */
+export function defaultEngineOptions(env: NodeJS.ProcessEnv = process.env): EngineOptions {
+  return {
+    progress: stderrProgress,
+    coalesce: env.PULUMI_NIXOS_CONTAINERS_COALESCE !== "0",
+    quietMs: Number(env.PULUMI_NIXOS_CONTAINERS_QUIET_MS ?? 250),
+    maxWaitMs: 2000,
+    lockWaitSeconds: Number(env.PULUMI_NIXOS_CONTAINERS_LOCK_WAIT_SECONDS ?? 1800),
+  };
+}
+
+export class HostEngine {
+  private readonly scheduler: HostScheduler;
+  private readonly reader: HostReader;
+
+  constructor(
+    readonly host: Host,
+    options: EngineOptions,
+  ) {
+    this.scheduler = new HostScheduler(host, options.progress, options);
+    this.reader = new HostReader(host);
+  }
+
+  apply(change: ContainerChange): Promise<ChangeResult> {
+    return this.scheduler.submit(change);
+  }
+
+  read(name: string): Promise<ContainerState> {
+    return this.reader.read(name);
+  }
+
+  get rounds(): number {
+    return this.scheduler.rounds;
+  }
+}
+
+/** Engines by host identity, for the life of the process. */
+export class EngineRegistry {
+  private readonly engines = new Map<string, HostEngine>();
+
+  constructor(private readonly options: EngineOptions = defaultEngineOptions()) {}
+
+  engineFor(host: Host): HostEngine {
+    let engine = this.engines.get(host.id);
+    if (!engine) this.engines.set(host.id, (engine = new HostEngine(host, this.options)));
+    return engine;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * One deployment round on one host: lock, inspect, write every module of the
+ * batch, one nixos-rebuild, isolate the containers an evaluation error names
+ * (roll their files back and rebuild the rest), bring running containers onto
+ * their new system, report, unlock. Nothing here knows about SSH or Pulumi.
+ */
+import { createHash } from "node:crypto";
+import type { Host } from "./host";
+import type { ContainerChange, ChangeResult, ContainerState } from "./change";
+import { ChangeError, HostError, errorExcerpt } from "./errors";
+import { HostLock } from "./lock";
+import { IMPORT_LINE, INDEX_TEXT, modulePath, unitName } from "./layout";
+import { parseReport, hostSideSettings, addressFromConf, parseConf, type ContainerFacts, type ScriptReport } from "./protocol";
+import { readRebuildOutput, type RebuildOutcome } from "./rebuild-output";
+import * as scripts from "./scripts";
+import { elapsed, type Progress } from "./progress";
+
+export interface RoundOptions {
+  lockWaitSeconds: number;
+  /** Extra lease beyond the rebuild timeout, for the steps around it. */
+  leaseMarginSeconds?: number;
+  /** Retries when the host's own switch lock is held by someone else. */
+  switchLockRetries?: number;
+}
+
+export type Settled = { change: ContainerChange; result?: ChangeResult; error?: Error; retrySolo?: boolean };
+
+const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+
+export async function runRound(host: Host, changes: ContainerChange[], progress: Progress, options: RoundOptions): Promise<Settled[]> {
+  const names = changes.map((c) => c.name);
+  const action = changes[0].rebuildAction;
+  const timeout = Math.max(...changes.map((c) => c.rebuildTimeoutSeconds));
+  const lock = new HostLock(host, progress);
+  const settled = new Map<string, Settled>(changes.map((c) => [c.name, { change: c }]));
+  const fail = (name: string, error: Error) => (settled.get(name)!.error = error);
+
+  progress.info(`${host.label}: ${describeBatch(changes)}`);
+  const before = await lock.acquire(names, { leaseSeconds: timeout * 2 + (options.leaseMarginSeconds ?? 600), waitSeconds: options.lockWaitSeconds });
+  try {
+    if (before.recovered.length > 0) {
+      progress.warn(`${host.label}: restored ${before.recovered.join(", ")} from an earlier run that was interrupted before it finished`);
+    }
+    checkHostSetup(host, before);
+
+    const active = changes.filter((c) => {
+      const refusal = refuse(host, c, before.containers.get(c.name) ?? {});
+      if (refusal) fail(c.name, refusal);
+      return !refusal;
+    });
+    if (active.length === 0) return [...settled.values()];
+
+    await writeModules(host, active, progress);
+
+    let remaining = active;
+    let outcome: RebuildOutcome;
+    let after: ScriptReport;
+    for (let lockRetry = 0; ; ) {
+      const started = Date.now();
+      progress.info(`${host.label}: nixos-rebuild ${action} (${remaining.length} container${remaining.length === 1 ? "" : "s"})`);
+      const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
+      outcome = run.outcome;
+      after = run.report;
+      progress.info(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} after ${elapsed(started)}`);
+      if (outcome.phase === "ok" || outcome.phase === "activation") break;
+      if (outcome.phase === "lock" && lockRetry++ < (options.switchLockRetries ?? 5)) {
+        progress.info(`${host.label}: another nixos-rebuild holds the switch lock; retrying in ${2 * lockRetry} s`);
+        await new Promise((r) => setTimeout(r, 2000 * lockRetry));
+        continue;
+      }
+      // Nothing was activated: roll back the containers the error names, keep the rest.
+      const culprits = remaining.filter((c) => outcome.culprits.includes(c.name));
+      const blamed = culprits.length > 0 ? culprits : remaining;
+      await revert(host, blamed.map((c) => c.name));
+      const excerpt = errorExcerpt(run.output);
+      for (const c of blamed) {
+        const why =
+          culprits.length > 0
+            ? `the error names this container; its change was rolled back and the other containers of the batch were rebuilt without it`
+            : `the change was rolled back`;
+        fail(c.name, new ChangeError(host.id, c.name, outcome.phase === "lock" ? "lock" : (outcome.phase as "evaluation"), `${host.label}: nixos-rebuild ${action} failed at ${outcome.phase} (${why}):\n${excerpt}`));
+        // An error that names nobody may still be one container's: retry each alone to find it
+        // (not for a hang or a held lock, which would only repeat).
+        if (culprits.length === 0 && remaining.length > 1 && outcome.phase !== "timeout" && outcome.phase !== "lock") settled.get(c.name)!.retrySolo = true;
+      }
+      remaining = remaining.filter((c) => !blamed.includes(c));
+      if (culprits.length === 0 || remaining.length === 0) {
+        if (culprits.length === 0 && remaining.length === 0 && blamed.length > 1) {
+          progress.warn(`${host.label}: the rebuild error names no container; retrying each of ${blamed.map((c) => c.name).join(", ")} on its own to find the one at fault`);
+        }
+        await clearJournal(host, blamed.map((c) => c.name));
+        return [...settled.values()];
+      }
+    }
+
+    const activationFailed = new Set(outcome.phase === "activation" ? outcome.culprits : []);
+    const otherFailedUnits = outcome.failedUnits.filter((u) => !remaining.some((c) => unitName(c.name) === u));
+    for (const c of remaining.filter((c) => activationFailed.has(c.name))) {
+      fail(
+        c.name,
+        new ChangeError(host.id, c.name, "activation", `${host.label}: the new configuration is active, but ${unitName(c.name)} failed to start or stop:\n${errorExcerpt(after.other.join("\n"))}`, true),
+      );
+    }
+    const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
+    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name));
+    for (const c of succeeding) {
+      const s = settled.get(c.name)!;
+      const problem = final.failures.get(c.name);
+      if (problem) s.error = new ChangeError(host.id, c.name, c.flake ? "update" : "activation", `${host.label}: ${problem}`, true);
+      else
+        s.result = {
+          state: stateFrom(c.name, final.report.containers.get(c.name) ?? {}, c.kind === "delete" ? null : (c.module ?? null)),
+          postAction: final.actions.get(c.name) ?? "none",
+          warnings: otherFailedUnits.length > 0 ? [`units that are not this container's failed during activation: ${otherFailedUnits.join(", ")}`] : [],
+        };
+    }
+    if (otherFailedUnits.length > 0) progress.warn(`${host.label}: activation reported failed units: ${otherFailedUnits.join(", ")}`);
+    return [...settled.values()];
+  } catch (e) {
+    for (const s of settled.values()) if (!s.result && !s.error) s.error = e as Error;
+    return [...settled.values()];
+  } finally {
+    await lock.release();
+  }
+}
+
+function describeBatch(changes: ContainerChange[]): string {
+  const by = (kind: string) => changes.filter((c) => c.kind === kind).map((c) => c.name);
+  return ["create", "update", "delete"]
+    .map((k) => [k, by(k)] as const)
+    .filter(([, n]) => n.length > 0)
+    .map(([k, n]) => `${k} ${n.join(", ")}`)
+    .join("; ");
+}
+
+function checkHostSetup(host: Host, report: ScriptReport): void {
+  if (report.fields.get("IMPORTED") !== "yes") {
+    throw new HostError(
+      host.id,
+      "preflight",
+      `${host.label}: the host configuration does not import the provider's container modules, so nothing would be applied. Add this line to /etc/nixos/configuration.nix (inside the top-level attribute set; merge it with an existing imports list), then run nixos-rebuild switch once:\n  ${IMPORT_LINE}`,
+    );
+  }
+  if (report.fields.get("WRITABLE") === "no") {
+    throw new HostError(host.id, "preflight", `${host.label}: ${modulePath("").replace(/\/\.nix$/, "")} is not writable`);
+  }
+}
+
+/** A change the host's current state forbids, decided before anything is written. */
+function refuse(host: Host, change: ContainerChange, facts: ContainerFacts): Error | undefined {
+  if (change.kind === "create" && facts.module == null && facts.conf != null && !change.adopt) {
+    return new ChangeError(
+      host.id,
+      change.name,
+      "refused",
+      `${host.label}: a container named "${change.name}" already exists on this host (/etc/nixos-containers/${change.name}.conf) and is not managed by pulumi-nixos-containers. Choose another name, remove it from the host's configuration, or set adopt: true to take it over (its definition elsewhere must then be removed, or NixOS will report conflicting definitions).`,
+    );
+  }
+  return undefined;
+}
+
+async function writeModules(host: Host, changes: ContainerChange[], progress: Progress): Promise<void> {
+  const files = changes.map((c) => (c.kind === "delete" ? { name: c.name } : { name: c.name, text: c.module! }));
+  const payload = Buffer.concat([Buffer.from(INDEX_TEXT, "utf8"), ...files.filter((f) => f.text !== undefined).map((f) => Buffer.from(f.text!, "utf8"))]);
+  const script = scripts.writeModules(
+    files.map((f) => (f.text === undefined ? { name: f.name } : { name: f.name, bytes: Buffer.byteLength(f.text, "utf8"), sha256: sha256(f.text) })),
+    Buffer.byteLength(INDEX_TEXT, "utf8"),
+    sha256(INDEX_TEXT),
+  );
+  progress.info(`${host.label}: writing ${files.map((f) => modulePath(f.name)).join(", ")}`);
+  const result = await host.exec(script, { privileged: true, stdin: payload });
+  const report = parseReport(result.stdout);
+  if (result.code !== 0 || !report.complete) {
+    await revert(host, files.map((f) => f.name)).catch(() => undefined);
+    throw new HostError(host.id, "write", `${host.label}: writing the container modules failed, nothing was changed: ${(result.stderr || report.other.join("\n")).trim() || `exit ${result.code}`}`);
+  }
+}
+
+async function runRebuild(host: Host, action: string, timeoutSeconds: number, names: string[], progress: Progress) {
+  const lines: string[] = [];
+  const result = await host.exec(scripts.rebuild(action, timeoutSeconds, names), {
+    privileged: true,
+    timeoutMs: (timeoutSeconds + 60) * 1000,
+    onStdoutLine: (line) => {
+      if (/^(building|activating|stopping|starting|restarting|reloading|NOT restarting|the following|warning:|error:)/.test(line)) progress.info(`${host.label}: | ${line}`);
+    },
+  });
+  const [output, tail = ""] = result.stdout.split(`${scripts.REBUILD_MARK} `);
+  const exit = Number(tail.split("\n")[0]);
+  lines.push(output);
+  const timedOut = exit === 124 || exit === 137;
+  return { output, outcome: readRebuildOutput(Number.isNaN(exit) ? result.code : exit, output, names, timedOut), report: parseReport(tail) };
+}
+
+async function revert(host: Host, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const result = await host.exec(scripts.revertModules(names), { privileged: true });
+  if (!parseReport(result.stdout).complete) throw new HostError(host.id, "write", `${host.label}: rolling back ${names.join(", ")} failed: ${result.stderr.trim()}`);
+}
+
+async function clearJournal(host: Host, names: string[]): Promise<void> {
+  await host.exec(scripts.afterSwitch([], names), { privileged: true });
+}
+
+/**
+ * After the switch: a running container that NixOS did not restart still
+ * runs its old system (reference E.3); reload or restart it as its update
+ * strategy says, update flake containers, remove data of deleted ones.
+ */
+async function bringOntoNewSystem(
+  host: Host,
+  action: string,
+  changes: ContainerChange[],
+  before: ScriptReport,
+  after: ScriptReport,
+  outcome: RebuildOutcome,
+  progress: Progress,
+  journalled: string[],
+) {
+  const actions = new Map<string, scripts.PostAction | "started-by-switch">();
+  const steps: scripts.PostStep[] = changes.map((c) => {
+    const old = before.containers.get(c.name) ?? {};
+    const now = after.containers.get(c.name) ?? {};
+    if (c.kind === "delete") return { name: c.name, action: "none", awaitStop: action !== "boot", deleteData: c.deleteData && action !== "boot" };
+    if (action === "boot") return { name: c.name, action: "none" };
+    if (c.flake) return { name: c.name, action: "update" };
+    if (outcome.startedUnits.includes(unitName(c.name))) {
+      actions.set(c.name, "started-by-switch");
+      return { name: c.name, action: "none" };
+    }
+    if (now.active !== "active" || (old.conf ?? null) === (now.conf ?? null) || c.updateStrategy === "none") return { name: c.name, action: "none" };
+    const needsRestart = c.updateStrategy === "restart" || hostSideSettings(old.conf) !== hostSideSettings(now.conf);
+    return { name: c.name, action: needsRestart ? "restart" : "reload" };
+  });
+  for (const s of steps) if (s.action !== "none") progress.info(`${host.label}: ${s.action} ${s.name}`);
+  const result = await host.exec(scripts.afterSwitch(steps, journalled), { privileged: true, timeoutMs: 15 * 60 * 1000 });
+  const report = parseReport(result.stdout);
+  const failures = new Map<string, string>();
+  const outputFor = stepOutputs(result.stdout);
+  for (const did of report.actions) {
+    if (did.status === 0) actions.set(did.name, did.action as scripts.PostAction);
+    else failures.set(did.name, `${did.action} of ${did.name} failed (exit ${did.status}):\n${outputFor.get(did.name) ?? ""}`.trimEnd());
+  }
+  for (const [name, outcomeText] of report.data) {
+    if (outcomeText !== "removed") failures.set(name, `its data in /var/lib/nixos-containers/${name} was kept: the container is ${outcomeText.replace("kept-", "")}`);
+  }
+  if (!report.complete) throw new HostError(host.id, "activation", `${host.label}: the steps after nixos-rebuild did not finish: ${result.stderr.trim()}`);
+  return { report, actions, failures };
+}
+
+/** The indented `  | ` lines printed before each `DID name …` line. */
+function stepOutputs(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let buffer: string[] = [];
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("  | ")) buffer.push(line.slice(4));
+    else if (line.startsWith("DID ")) {
+      out.set(line.split(" ")[1], buffer.join("\n"));
+      buffer = [];
+    }
+  }
+  return out;
+}
+
+export function stateFrom(name: string, facts: ContainerFacts, module: string | null | undefined): ContainerState {
+  const conf = facts.conf ?? null;
+  const vars = conf ? parseConf(conf) : undefined;
+  const systemPath = vars?.get("SYSTEM_PATH") || (facts.profile ?? undefined);
+  return {
+    name,
+    module: facts.module !== undefined ? facts.module : (module ?? null),
+    conf,
+    status: conf === null && facts.active !== "active" ? "gone" : facts.active === "active" || facts.active === "reloading" ? "up" : "down",
+    ...(systemPath && { systemPath }),
+    ...(addressFromConf(conf) && { ipAddress: addressFromConf(conf) }),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Coalescing: the changes Pulumi sends for one host within a short window
+ * become one round, so a host gets one nixos-rebuild per run however many of
+ * its containers changed. Rounds on one host never overlap; rounds on
+ * different hosts run in parallel.
+ */
+import type { Host } from "./host";
+import type { ContainerChange, ChangeResult } from "./change";
+import { runRound, type RoundOptions } from "./round";
+import type { Progress } from "./progress";
+
+export interface SchedulerOptions extends RoundOptions {
+  /** Wait this long after the last change arrived before starting a round. */
+  quietMs: number;
+  /** Never hold the first change back longer than this. */
+  maxWaitMs: number;
+  /** Off: every change gets its own round (the benchmark's "no coalescing" baseline). */
+  coalesce: boolean;
+}
+
+interface Waiting {
+  change: ContainerChange;
+  solo: boolean;
+  resolve(result: ChangeResult): void;
+  reject(error: Error): void;
+}
+
+export class HostScheduler {
+  private queue: Waiting[] = [];
+  private running = false;
+  private timer?: NodeJS.Timeout;
+  private firstArrival = 0;
+  /** Rounds run so far (for tests and the benchmark). */
+  rounds = 0;
+
+  constructor(
+    private readonly host: Host,
+    private readonly progress: Progress,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  submit(change: ContainerChange): Promise<ChangeResult> {
+    return new Promise((resolve, reject) => {
+      if (this.queue.some((w) => w.change.name === change.name)) {
+        reject(new Error(`${this.host.label}: container "${change.name}" already has a change waiting in this run`));
+        return;
+      }
+      this.queue.push({ change, solo: !this.options.coalesce, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    const now = Date.now();
+    if (!this.timer) this.firstArrival = now;
+    clearTimeout(this.timer);
+    const delay = Math.max(0, Math.min(this.options.quietMs, this.firstArrival + this.options.maxWaitMs - now));
+    this.timer = setTimeout(() => void this.flush(), delay);
+  }
+
+  private takeBatch(): Waiting[] {
+    const first = this.queue[0];
+    if (first.solo) return this.queue.splice(0, 1);
+    const batch = this.queue.filter((w) => !w.solo && w.change.rebuildAction === first.change.rebuildAction);
+    this.queue = this.queue.filter((w) => !batch.includes(w));
+    return batch;
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    if (this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.takeBatch();
+    try {
+      this.rounds++;
+      const settled = await runRound(this.host, batch.map((w) => w.change), this.progress, this.options);
+      for (const s of settled) {
+        const waiting = batch.find((w) => w.change.name === s.change.name)!;
+        if (s.retrySolo) this.queue.push({ ...waiting, solo: true });
+        else if (s.result) waiting.resolve(s.result);
+        else waiting.reject(s.error ?? new Error(`${this.host.label}: ${s.change.name}: no result`));
+      }
+    } catch (e) {
+      for (const w of batch) w.reject(e as Error);
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        // Changes that arrived during the round wait for a short quiet period too.
+        this.schedule();
+      }
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The remote shell scripts of a deployment round, as pure functions of their
+ * inputs. Every value is quoted with shellQuote; container names are
+ * validated before they get here and are quoted anyway. Output is
+ * line-oriented (`KEYWORD name value`) and parsed by protocol.ts.
+ */
+import { shellQuote as sq } from "./shell";
+import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, STATE_DIR } from "./layout";
+
+/** Shared helpers: base64 of a file or `-` when it does not exist. */
+const PRELUDE = `
+b64() { if [ -e "$1" ]; then base64 -w0 < "$1"; echo; else echo -; fi; }
+is_flake_host() { [ -e /etc/nixos/flake.nix ]; }
+stage_for_flake() { if is_flake_host && git -C /etc/nixos rev-parse --is-inside-work-tree >/dev/null 2>&1; then git -C /etc/nixos add -A -- pulumi-containers >/dev/null; fi; }
+`;
+
+/** Restore the modules of an interrupted run from the journal, so the host is back at its last applied state. */
+const RECOVER = `
+recover_journal() {
+  [ -d ${JOURNAL_DIR} ] || return 0
+  for entry in ${JOURNAL_DIR}/*; do
+    [ -e "$entry" ] || continue
+    base=\${entry##*/}
+    case "$base" in
+      *.prev) name=\${base%.prev}; cp -p "$entry" "${MODULE_DIR}/.$name.nix.recover" && mv -f "${MODULE_DIR}/.$name.nix.recover" "${MODULE_DIR}/$name.nix" ;;
+      *.absent) name=\${base%.absent}; rm -f "${MODULE_DIR}/$name.nix" ;;
+      *) continue ;;
+    esac
+    rm -f "$entry"
+    echo "RECOVERED $name"
+  done
+  stage_for_flake
+}
+`;
+
+export interface LockParams {
+  /** Unique token of this process's lease. */
+  token: string;
+  /** Who holds it, for the messages of whoever waits. */
+  holder: string;
+  leaseSeconds: number;
+}
+
+/**
+ * Take (or renew) the host lock, then report everything the round needs to
+ * know before it changes anything. Prints `LOCK busy <expiry> <holder>` and
+ * stops when someone else holds a live lease.
+ */
+export function acquireAndInspect(lock: LockParams, names: readonly string[]): string {
+  return `set -u
+${PRELUDE}${RECOVER}
+now=$(date +%s)
+token=${sq(lock.token)}
+if mkdir -p ${sq(LOCK_DIR.replace(/\/[^/]+$/, ""))} && mkdir ${LOCK_DIR} 2>/dev/null; then
+  echo "LOCK acquired"
+else
+  read -r expiry owner holder < ${LOCK_DIR}/lease 2>/dev/null || { expiry=0; owner=; holder=unknown; }
+  if [ "$owner" = "$token" ]; then
+    echo "LOCK renewed"
+  elif [ "$now" -ge "$expiry" ]; then
+    mv ${LOCK_DIR} ${LOCK_DIR}.stale.$$ 2>/dev/null && rm -rf ${LOCK_DIR}.stale.$$
+    if mkdir ${LOCK_DIR} 2>/dev/null; then echo "LOCK stale-taken $holder"; else echo "LOCK busy 0 racing"; exit 0; fi
+  else
+    echo "LOCK busy $expiry $holder"
+    exit 0
+  fi
+fi
+printf '%s %s %s\\n' $((now + ${lock.leaseSeconds})) "$token" ${sq(lock.holder)} > ${LOCK_DIR}/lease
+recover_journal
+echo "HOSTNAME $(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"
+if is_flake_host; then echo "FLAKE yes"; else echo "FLAKE no"; fi
+if grep -qs 'pulumi-containers' /etc/nixos/configuration.nix /etc/nixos/flake.nix; then echo "IMPORTED yes"; else echo "IMPORTED no"; fi
+if [ -d ${MODULE_DIR} ] && [ ! -w ${MODULE_DIR} ]; then echo "WRITABLE no"; else echo "WRITABLE yes"; fi
+for name in ${names.map(sq).join(" ")}; do
+  echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
+  echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
+  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
+done
+echo "END"
+`;
+}
+
+/** Give the lock back, if it is still ours. */
+export function releaseLock(token: string): string {
+  return `read -r expiry owner holder < ${LOCK_DIR}/lease 2>/dev/null || exit 0
+if [ "$owner" = ${sq(token)} ]; then rm -rf ${LOCK_DIR}; echo "LOCK released"; fi
+`;
+}
+
+export interface FileWrite {
+  name: string;
+  /** New content; undefined removes the module. */
+  bytes?: number;
+  sha256?: string;
+}
+
+/**
+ * Journal the current modules, then replace them: each new file is read from
+ * stdin (exactly `bytes` bytes, in order), checked against its sha256,
+ * fsynced and renamed over the old one. A cut connection leaves at most a
+ * temporary file, never a truncated module.
+ */
+export function writeModules(writes: readonly FileWrite[], indexBytes: number, indexSha: string): string {
+  const steps = writes.map((w) =>
+    w.bytes === undefined ? `remove_module ${sq(w.name)}` : `write_module ${sq(w.name)} ${w.bytes} ${sq(w.sha256!)}`,
+  );
+  return `set -eu
+${PRELUDE}
+umask 077
+mkdir -p ${MODULE_DIR} ${JOURNAL_DIR}
+receive() { # receive DEST BYTES SHA256: exactly BYTES bytes of stdin into DEST, verified
+  tmp="$1.tmp.$$"
+  dd of="$tmp" bs=65536 count="$2" iflag=count_bytes,fullblock status=none
+  if ! echo "$3  $tmp" | sha256sum -c --status; then rm -f "$tmp"; echo "FAILED receive $1: content incomplete or corrupted in transfer"; exit 3; fi
+  chmod 0600 "$tmp"; chown 0:0 "$tmp" 2>/dev/null || true; sync "$tmp"; mv -f "$tmp" "$1"
+}
+journal() { # remember what the module was before this round, once
+  [ -e ${JOURNAL_DIR}/$1.prev ] || [ -e ${JOURNAL_DIR}/$1.absent ] && return 0
+  if [ -e ${MODULE_DIR}/$1.nix ]; then cp -p ${MODULE_DIR}/$1.nix ${JOURNAL_DIR}/$1.prev; sync ${JOURNAL_DIR}/$1.prev; else : > ${JOURNAL_DIR}/$1.absent; fi
+}
+write_module() { journal "$1"; receive "${MODULE_DIR}/.$1.nix" "$2" "$3"; mv -f "${MODULE_DIR}/.$1.nix" "${MODULE_DIR}/$1.nix"; echo "WROTE $1"; }
+remove_module() { journal "$1"; rm -f "${MODULE_DIR}/$1.nix"; echo "REMOVED $1"; }
+receive "${MODULE_DIR}/.default.nix" ${indexBytes} ${sq(indexSha)}; mv -f "${MODULE_DIR}/.default.nix" ${INDEX_FILE}
+${steps.join("\n")}
+sync ${MODULE_DIR} ${JOURNAL_DIR} 2>/dev/null || sync
+stage_for_flake
+echo "END"
+`;
+}
+
+/** Put the journalled modules of `names` back (their change failed). */
+export function revertModules(names: readonly string[]): string {
+  return `set -u
+${PRELUDE}
+for name in ${names.map(sq).join(" ")}; do
+  if [ -e ${JOURNAL_DIR}/$name.prev ]; then cp -p ${JOURNAL_DIR}/$name.prev ${MODULE_DIR}/.$name.nix.revert && mv -f ${MODULE_DIR}/.$name.nix.revert ${MODULE_DIR}/$name.nix; rm -f ${JOURNAL_DIR}/$name.prev; echo "REVERTED $name";
+  elif [ -e ${JOURNAL_DIR}/$name.absent ]; then rm -f ${MODULE_DIR}/$name.nix ${JOURNAL_DIR}/$name.absent; echo "REVERTED $name"; fi
+done
+sync ${MODULE_DIR} 2>/dev/null || sync
+stage_for_flake
+echo "END"
+`;
+}
+
+export const REBUILD_MARK = "__PULUMI_NIXOS_CONTAINERS_REBUILD_EXIT__";
+
+/**
+ * Run nixos-rebuild (bounded by `timeout` on the host too, so a hung rebuild
+ * cannot outlive a lost connection), then report the containers' confs and
+ * unit states as the new configuration left them.
+ */
+export function rebuild(action: string, timeoutSeconds: number, names: readonly string[]): string {
+  return `set -u
+${PRELUDE}
+timeout -k 30 ${timeoutSeconds} nixos-rebuild ${sq(action)} 2>&1
+code=$?
+echo "${REBUILD_MARK} $code"
+for name in ${names.map(sq).join(" ")}; do
+  echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
+  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
+done
+echo "END"
+`;
+}
+
+export type PostAction = "reload" | "restart" | "update" | "none";
+
+/** What to do to a container after the switch, and whether to remove its data. */
+export interface PostStep {
+  name: string;
+  action: PostAction;
+  /** Only for removed containers: delete /var/lib/nixos-containers/NAME and its profiles. */
+  deleteData?: boolean;
+  /** Only for removed containers: wait until the unit has stopped. */
+  awaitStop?: boolean;
+}
+
+/**
+ * Bring running containers onto their new system (reference E.3, D.3),
+ * remove data where asked, clear the journal of the round, and report each
+ * container's final state.
+ */
+export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonly string[]): string {
+  const lines = steps.map((s) => {
+    const name = sq(s.name);
+    const unit = sq(`container@${s.name}.service`);
+    const parts: string[] = [];
+    if (s.action === "update") parts.push(`run_step ${name} update nixos-container update ${name}`);
+    else if (s.action !== "none") parts.push(`if systemctl is-active --quiet ${unit}; then run_step ${name} ${s.action} systemctl ${s.action} ${unit}; fi`);
+    if (s.awaitStop) parts.push(`i=0; while systemctl is-active --quiet ${unit} && [ $i -lt 120 ]; do sleep 0.5; i=$((i+1)); done`);
+    if (s.deleteData) {
+      parts.push(
+        `if [ -e ${CONF_DIR}/${s.name}.conf ]; then echo "DATA ${s.name} kept-still-declared"; elif systemctl is-active --quiet ${unit}; then echo "DATA ${s.name} kept-still-running"; else chattr -i ${STATE_DIR}/${s.name}/var/empty 2>/dev/null; rm -rf --one-file-system ${STATE_DIR}/${s.name} /nix/var/nix/profiles/per-container/${s.name} /nix/var/nix/gcroots/per-container/${s.name}; echo "DATA ${s.name} removed"; fi`,
+      );
+    }
+    return parts.join("\n");
+  });
+  return `set -u
+${PRELUDE}
+run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report its status
+  name=$1; what=$2; shift 2
+  out=$("$@" 2>&1); rc=$?
+  [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
+  echo "DID $name $what $rc"
+}
+${lines.join("\n")}
+for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
+  echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
+  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
+  echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
+done
+for name in ${clearJournalFor.map(sq).join(" ")}; do rm -f ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent; done
+echo "END"
+`;
+}
+
+/** Everything refresh needs about some containers, in one round trip. */
+export function readContainers(names: readonly string[]): string {
+  return `set -u
+${PRELUDE}
+for name in ${names.map(sq).join(" ")}; do
+  echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
+  echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
+  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
+  echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
+done
+echo "END"
+`;
+}
