@@ -1,0 +1,63 @@
+/**
+ * create and update: push the module through the host engine and report
+ * what the host then runs.
+ */
+import type { LifecycleContext } from "./context";
+import { prepare } from "./inputs";
+import { outputsFor } from "./outputs";
+import { resourceId } from "./identity";
+import { redactorFor } from "../host/ssh/redact";
+import type { ContainerChange } from "../host/change";
+
+export async function create(ctx: LifecycleContext, inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
+  const { spec, module } = prepare(inputs);
+  const outs = await guarded(spec.connection, () => push(ctx, "create", spec, module));
+  return { id: resourceId(spec.connection, spec.name), outs };
+}
+
+export async function update(ctx: LifecycleContext, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: Record<string, unknown> }> {
+  const { spec, module } = prepare(news);
+  if (olds.nixConfig === module && olds.status !== undefined && sameDeploymentTarget(olds, spec)) {
+    // Only provider-side settings changed (credentials, timeouts, strategy): nothing to do on the host.
+    return { outs: { ...outputsFrom(olds), ...spec, nixConfig: module } };
+  }
+  return { outs: await guarded(spec.connection, () => push(ctx, "update", spec, module)) };
+}
+
+async function push(ctx: LifecycleContext, kind: "create" | "update", spec: ReturnType<typeof prepare>["spec"], module: string) {
+  const change: ContainerChange = {
+    name: spec.name,
+    kind,
+    module,
+    adopt: spec.adopt,
+    rebuildAction: spec.rebuildAction,
+    updateStrategy: spec.updateStrategy,
+    flake: spec.flake !== undefined,
+    rebuildTimeoutSeconds: spec.rebuildTimeoutSeconds,
+  };
+  const result = await ctx.engineFor(spec.connection).apply(change);
+  return outputsFor(spec, module, result.state);
+}
+
+function sameDeploymentTarget(olds: Record<string, unknown>, spec: { connection: { host: string; port: number } }): boolean {
+  const old = olds.connection as { host?: string; port?: number } | undefined;
+  return old?.host === spec.connection.host && old?.port === spec.connection.port;
+}
+
+function outputsFrom(olds: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(olds).filter(([k]) => !k.startsWith("__")));
+}
+
+/** Errors leave the provider with every credential of the connection blanked out. */
+export async function guarded<T>(connection: Parameters<typeof redactorFor>[0], run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const redact = redactorFor(connection);
+    const error = e instanceof Error ? e : new Error(String(e));
+    const clean = new Error(redact(error.message));
+    clean.name = error.name;
+    Object.assign(clean, Object.fromEntries(Object.entries(error).filter(([k]) => k !== "message" && k !== "stack").map(([k, v]) => [k, typeof v === "string" ? redact(v) : v])));
+    throw clean;
+  }
+}

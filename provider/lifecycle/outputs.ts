@@ -1,0 +1,21 @@
+/** The outputs of a NixosContainer: its inputs plus what the host reports. */
+import { configHash } from "../container/module";
+import { modulePath } from "../host/layout";
+import type { ContainerState } from "../host/change";
+import type { ContainerSpec } from "../container/validate";
+import type { NixosContainerOutputs } from "../container/outputs";
+import { hostLabel } from "./identity";
+
+export function outputsFor(spec: ContainerSpec, module: string, state: ContainerState): Record<string, unknown> & NixosContainerOutputs {
+  const outputs: NixosContainerOutputs = {
+    name: spec.name,
+    host: hostLabel(spec.connection),
+    nixConfig: state.module ?? module,
+    configHash: configHash(state.module ?? module),
+    status: state.status === "up" ? "up" : "down",
+    modulePath: modulePath(spec.name),
+    ...(state.ipAddress && { ipAddress: state.ipAddress }),
+    ...(state.systemPath && { systemPath: state.systemPath }),
+  };
+  return { ...spec, ...outputs };
+}

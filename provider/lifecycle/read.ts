@@ -1,0 +1,34 @@
+/**
+ * read (refresh): what is on the host now. A missing module means the
+ * container is gone; a module that differs from the state shows up as a
+ * changed nixConfig and configHash, which the next `pulumi up` overwrites.
+ */
+import type { LifecycleContext } from "./context";
+import { prepare, withoutInternalKeys } from "./inputs";
+import { outputsFor } from "./outputs";
+import { guarded } from "./apply";
+
+export interface ReadOutcome {
+  id?: string;
+  props?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+}
+
+export async function read(ctx: LifecycleContext, id: string, props: Record<string, unknown>, oldInputs?: Record<string, unknown>): Promise<ReadOutcome> {
+  const stateInputs = withoutInternalKeys(oldInputs ?? props);
+  // The state's nixConfig may be a hand edit found by an earlier refresh: render afresh instead.
+  const { spec, module } = prepare({ ...inputSubset(stateInputs), nixConfig: undefined });
+  return guarded(spec.connection, async () => {
+    const state = await ctx.engineFor(spec.connection).read(spec.name);
+    if (state.module === null) return {};
+    const outs = outputsFor(spec, module, state);
+    // Inputs as the host has them: a hand-edited module appears as a changed nixConfig.
+    return { id, props: outs, inputs: { ...inputSubset(stateInputs), nixConfig: state.module } };
+  });
+}
+
+/** The input properties of a state object (outputs also hold status, configHash, …). */
+export function inputSubset(props: Record<string, unknown>): Record<string, unknown> {
+  const outputOnly = new Set(["host", "configHash", "status", "ipAddress", "modulePath", "systemPath"]);
+  return Object.fromEntries(Object.entries(props).filter(([k]) => !outputOnly.has(k) && !k.startsWith("__")));
+}

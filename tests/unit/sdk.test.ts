@@ -1,0 +1,172 @@
+/**
+ * Program-level tests of the SDK with Pulumi's mocks: what a program sends
+ * to the engine for a NixosContainer, and what it refuses.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+type Registered = { type: string; name: string; inputs: Record<string, any> };
+const registered: Registered[] = [];
+
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+      return { id: `${args.inputs.connection?.host}/${args.inputs.name}`, state: { ...args.inputs, status: "up", host: args.inputs.connection?.host } };
+    },
+    call: () => ({}),
+  },
+  "project",
+  "stack",
+  false,
+);
+
+// Imported after setMocks so resources register against the mocks.
+import { NixosContainer, nix, renderContainerModule, validateContainer, Fleet } from "../../sdk";
+import { CONNECTION } from "../support/specs";
+
+/** The mocks see secrets as sig-wrapped objects; unwrap them to compare plain values. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+function unwrap(v: any): any {
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (v && typeof v === "object") return SECRET_SIG in v ? unwrap(v.value) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  return v;
+}
+const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+const POISON = "-----BEGIN OPENSSH PRIVATE KEY-----\nPOISON-KEY-7d1f\n-----END OPENSSH PRIVATE KEY-----";
+
+beforeEach(() => (registered.length = 0));
+
+describe("NixosContainer", () => {
+  it("registers a dynamic resource of type nixos:NixosContainer with the rendered module as nixConfig", async () => {
+    const c = new NixosContainer("web", {
+      connection: CONNECTION,
+      autoStart: true,
+      config: { services: { nginx: { enable: true } }, environment: { systemPackages: nix`with pkgs; [ vim ]` } },
+    });
+    await value(c.urn);
+    const r = registered.find((x) => x.name === "web")!;
+    expect(r.type).toBe("pulumi-nodejs:dynamic/nixos:NixosContainer");
+    const expected = renderContainerModule(
+      validateContainer({ name: "web", connection: CONNECTION, autoStart: true, config: { services: { nginx: { enable: true } }, environment: { systemPackages: { $nix: "with pkgs; [ vim ]" } } } }).spec!,
+    );
+    expect(r.inputs.nixConfig).toBe(expected);
+    expect(r.inputs.nixConfig).toContain("systemPackages = with pkgs; [ vim ];");
+    expect(r.inputs.name).toBe("web");
+    expect(typeof r.inputs.__provider).toBe("string");
+  });
+
+  it("uses the given name over the resource name", async () => {
+    const c = new NixosContainer("frontend", { name: "web-2", connection: CONNECTION, config: {} });
+    expect(await value(c.name)).toBe("web-2");
+    expect(registered.find((x) => x.name === "frontend")!.inputs.nixConfig).toContain("containers.web-2 = {");
+  });
+
+  it("accepts Outputs anywhere in the inputs", async () => {
+    const port = pulumi.output(8080);
+    const c = new NixosContainer("ports", {
+      connection: { host: pulumi.output("127.0.0.12"), hostKey: CONNECTION.hostKey },
+      privateNetwork: true,
+      hostAddress: "10.1.0.1",
+      localAddress: pulumi.output("10.1.0.2"),
+      forwardPorts: [{ hostPort: port, containerPort: 80 }],
+      config: {},
+    });
+    await value(c.urn);
+    expect(registered.find((x) => x.name === "ports")!.inputs.nixConfig).toContain("hostPort = 8080;");
+  });
+
+  it("marks the credentials secret, and only them", async () => {
+    const c = new NixosContainer("secrets", { connection: { ...CONNECTION, privateKey: POISON, sudoPassword: "sudo-poison" }, config: {} });
+    const connection = (c as unknown as { connection: pulumi.Output<Record<string, unknown>> }).connection;
+    expect(await pulumi.isSecret(connection)).toBe(true);
+    expect(await pulumi.isSecret(c.nixConfig)).toBe(false);
+    expect(await value(c.nixConfig)).not.toContain("POISON");
+  });
+
+  it("refuses a secret inside config, explaining /nix/store", () => {
+    // In its own process: the failing Output rejects in several places, as it does in a real program.
+    const program = `
+      const pulumi = require("@pulumi/pulumi");
+      pulumi.runtime.setMocks({ newResource: (a) => ({ id: "x", state: a.inputs }), call: () => ({}) }, "p", "s", false);
+      const { NixosContainer } = require(${JSON.stringify(require("node:path").join(__dirname, "..", "..", "dist", "sdk"))});
+      new NixosContainer("leaky", { connection: { host: "h" }, config: { services: { foo: { password: pulumi.secret("hunter2") } } } });
+    `;
+    const run = require("node:child_process").spawnSync(process.execPath, ["-e", program], { encoding: "utf8", cwd: require("node:path").join(__dirname, "..", "..") });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/Error: error serializing property "nixConfig": NixosContainer "leaky": a secret value was passed in its configuration\. Everything in a container's Nix configuration is written to \/nix\/store on the host, world-readable/);
+    expect(run.stderr).not.toContain("hunter2");
+  });
+
+  it("leaves nixConfig unset for invalid inputs, so the provider's check reports each problem", async () => {
+    const c = new NixosContainer("bad", { connection: CONNECTION, config: {}, forwardPorts: [{ hostPort: 80 }] });
+    await value(c.urn);
+    expect(registered.find((x) => x.name === "bad")!.inputs.nixConfig).toBeUndefined();
+  });
+});
+
+describe("Fleet", () => {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const path = require("node:path") as typeof import("node:path");
+  const os = require("node:os") as typeof import("node:os");
+  const write = (text: string) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inv-")), "inventory.yaml");
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it("creates one NixosContainer per inventory container, with defaults layered", async () => {
+    const file = write(`defaults:
+  autoStart: true
+hosts:
+  host1:
+    connection: { host: 127.0.0.11, hostKey: "${CONNECTION.hostKey}" }
+    defaults:
+      privateNetwork: true
+    containers:
+      web:
+        hostAddress: 10.1.0.1
+        localAddress: 10.1.0.2
+        config: { services: { nginx: { enable: true } } }
+      db:
+        autoStart: false
+        config: {}
+  host2:
+    connection: { host: 127.0.0.12, hostKey: "${CONNECTION.hostKey}" }
+    containers:
+      cache: { config: {} }
+`);
+    const fleet = new Fleet("fleet", { inventory: file, connection: { privateKey: pulumi.secret(POISON) } });
+    expect(Object.keys(fleet.containers).sort()).toEqual(["host1/db", "host1/web", "host2/cache"]);
+    await value(fleet.containers["host2/cache"].urn);
+    const web = registered.find((x) => x.name === "host1/web")!;
+    expect(unwrap(web.inputs)).toMatchObject({ name: "web", autoStart: true, privateNetwork: true, connection: { host: "127.0.0.11" } });
+    expect(registered.find((x) => x.name === "host1/db")!.inputs.autoStart).toBe(false);
+    expect(registered.find((x) => x.name === "host2/cache")!.inputs.privateNetwork).toBeUndefined();
+  });
+
+  it("names the file, line and key of every problem", () => {
+    const file = write(`hosts:
+  host1:
+    connection: { host: 127.0.0.11 }
+    containers:
+      web:
+        autostart: true
+      db:
+        forwardPorts: [{ hostPort: 80 }]
+  host2:
+    conection: { host: 127.0.0.12 }
+    containers: {}
+`);
+    expect(() => new Fleet("broken", { inventory: file })).toThrow(
+      new RegExp(
+        [
+          `${file}:6: hosts.host1.containers.web.autostart: unknown property; did you mean "autoStart"\\?`,
+          `${file}:8: hosts.host1.containers.db.forwardPorts: forwardPorts only takes effect with privateNetwork`,
+          `${file}:10: hosts.host2.conection: unknown key; did you mean "connection"\\?`,
+        ]
+          .map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === "\\" ? c : "\\" + c)).replace(/\\\\\?/g, "\\?"))
+          .join("[\\s\\S]*"),
+      ),
+    );
+  });
+});
