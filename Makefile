@@ -27,6 +27,8 @@ setup: system-deps install tools
 build: install
 	npx tsc -p tsconfig.json
 	@chmod +x dist/provider/cli/main.js
+	@mkdir -p examples/node_modules && ln -sfn ../.. examples/node_modules/pulumi-nixos-containers
+	npx tsc -p examples/tsconfig.json
 
 ## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas.
 generate: build
@@ -38,7 +40,7 @@ check-generated: build
 lint: install
 	npx tsc -p tsconfig.test.json
 
-test: setup build
+test: setup build lint check-generated
 	npx jest --runInBand
 
 test-unit: build

@@ -24,12 +24,12 @@ export class NixosContainer extends pulumi.dynamic.Resource {
   declare readonly configHash: pulumi.Output<string>;
   /** "up" or "down". */
   declare readonly status: pulumi.Output<string>;
-  /** The container's address, when it has one. */
-  declare readonly ipAddress: pulumi.Output<string | undefined>;
+  /** The container's address, or null when it has none. */
+  declare readonly ipAddress: pulumi.Output<string | null>;
   /** Where the module lives on the host. */
   declare readonly modulePath: pulumi.Output<string>;
   /** The NixOS system the container is set to run. */
-  declare readonly systemPath: pulumi.Output<string | undefined>;
+  declare readonly systemPath: pulumi.Output<string | null>;
 
   constructor(name: string, args: NixosContainerArgs, opts?: pulumi.CustomResourceOptions) {
     const containerName = args.name ?? name;

@@ -14,9 +14,9 @@ export const NixosContainerOutputsSchema = z
       description: "sha256 of the module as last read from the host; it differs from the hash of nixConfig when the file was edited by hand.",
     }),
     status: z.enum(["up", "down"]).meta({ description: 'Whether the container is running ("up") or not ("down"), as nixos-container status reports it.' }),
-    ipAddress: z.string().optional().meta({ description: "The container's address (localAddress or localAddress6 without prefix), when it has one." }),
+    ipAddress: z.string().nullable().meta({ description: "The container's address (localAddress or localAddress6 without prefix), or null when it has none." }),
     modulePath: z.string().meta({ description: "Path of the module file on the host." }),
-    systemPath: z.string().optional().meta({
+    systemPath: z.string().nullable().meta({
       description: "The NixOS system the container runs (SYSTEM_PATH of its conf file, or its profile for flake containers).",
     }),
   })

@@ -167,7 +167,9 @@ async function writeModules(host: Host, changes: ContainerChange[], progress: Pr
     Buffer.byteLength(INDEX_TEXT, "utf8"),
     sha256(INDEX_TEXT),
   );
-  progress.info(`${host.label}: writing ${files.map((f) => modulePath(f.name)).join(", ")}`);
+  const written = files.filter((f) => f.text !== undefined).map((f) => modulePath(f.name));
+  const removed = files.filter((f) => f.text === undefined).map((f) => modulePath(f.name));
+  progress.info(`${host.label}: ${[written.length > 0 && `writing ${written.join(", ")}`, removed.length > 0 && `removing ${removed.join(", ")}`].filter(Boolean).join("; ")}`);
   const result = await host.exec(script, { privileged: true, stdin: payload });
   const report = parseReport(result.stdout);
   if (result.code !== 0 || !report.complete) {

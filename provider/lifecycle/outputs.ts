@@ -14,8 +14,9 @@ export function outputsFor(spec: ContainerSpec, module: string, state: Container
     configHash: configHash(state.module ?? module),
     status: state.status === "up" ? "up" : "down",
     modulePath: modulePath(spec.name),
-    ...(state.ipAddress && { ipAddress: state.ipAddress }),
-    ...(state.systemPath && { systemPath: state.systemPath }),
+    // Always present (null when there is none), so a preview never shows them as unknown.
+    ipAddress: state.ipAddress ?? null,
+    systemPath: state.systemPath ?? null,
   };
   return { ...spec, ...outputs };
 }

@@ -68,7 +68,7 @@ function peel(schema: AnySchema): { inner: AnySchema; optional: boolean; default
   let meta: Partial<OptionMeta> = { ...metaOf(s) };
   for (;;) {
     const d = def(s);
-    if (d.type === "optional") optional = true;
+    if (d.type === "optional" || d.type === "nullable") optional = true;
     else if (d.type === "default") {
       optional = true;
       const v = d.defaultValue;

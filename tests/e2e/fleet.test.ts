@@ -1,0 +1,190 @@
+/**
+ * The real Pulumi CLI, the language host and the dynamic-provider plugin,
+ * running examples/fleet against the simulated fleet: what a user sees.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Fleet, startFleet } from "../hosts/helpers";
+import { PulumiStack } from "../support/pulumi-cli";
+
+const ROOT = join(__dirname, "..", "..");
+const PROJECT = join(ROOT, "examples", "fleet");
+const STACK = "e2e";
+
+let fleet: Fleet;
+let stack: PulumiStack;
+let work: string;
+let inventory: string;
+
+const sessions = () => [1, 2, 3].map((i) => fleet.sshLog(i).length);
+const rebuildCount = (i: number) => fleet.events(i).filter((e) => e.event === "rebuild").length;
+const moduleOn = (i: number, name: string) => fleet.ssh(i, `cat /etc/nixos/pulumi-containers/${name}.nix`).stdout;
+const editInventory = (from: string, to: string) => {
+  const text = readFileSync(inventory, "utf8");
+  if (!text.includes(from)) throw new Error(`inventory has no ${from}`);
+  writeFileSync(inventory, text.replace(from, to));
+};
+
+beforeAll(() => {
+  fleet = startFleet(140, 3);
+  work = mkdtempSync(join(tmpdir(), "e2e-fleet-"));
+  inventory = join(work, "inventory.yaml");
+  copyFileSync(join(PROJECT, "inventory.yaml"), inventory);
+  stack = new PulumiStack(PROJECT, STACK);
+  rmSync(join(PROJECT, `Pulumi.${STACK}.yaml`), { force: true });
+  stack.init();
+  execFileSync(join(ROOT, "scripts", "fleet-stack-config.js"), [PROJECT, STACK, join(fleet.state, "manifest.json")]);
+  stack.must(["config", "set", "inventory", inventory, "--stack", STACK]);
+});
+
+afterAll(() => {
+  if (stack) {
+    stack.run(["destroy", "--yes", "--stack", STACK]);
+    stack.remove();
+  }
+  rmSync(join(PROJECT, `Pulumi.${STACK}.yaml`), { force: true });
+  fleet?.down();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const EXPECTED = ["host1/api", "host1/web", "host2/cache", "host2/db", "host3/monitor", "host3/worker"];
+
+describe("pulumi up on examples/fleet", () => {
+  it("creates every container on the right host, each running the system it was given", () => {
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect(r.all).toMatch(/\+ 8 created/);
+    const { containers } = stack.outputs();
+    expect(Object.keys(containers).sort()).toEqual(EXPECTED);
+    for (const [key, c] of Object.entries<any>(containers)) {
+      const [hostName, name] = key.split("/");
+      const i = Number(hostName.replace("host", ""));
+      expect(c.host).toBe(fleet.host(i).address);
+      expect(moduleOn(i, name)).toContain(`containers.${name} = {`);
+      if (name === "worker") {
+        expect(c.status).toBe("down");
+        continue;
+      }
+      expect(c.status).toBe("up");
+      expect(fleet.unitState(i, name)).toMatchObject({ state: "active", system: c.systemPath });
+    }
+    // One rebuild per host for the whole run.
+    expect([1, 2, 3].map(rebuildCount)).toEqual([1, 1, 1]);
+  });
+
+  it("changes nothing on a second up, and opens no SSH session", () => {
+    const before = sessions();
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect(r.all).toMatch(/8 unchanged/);
+    expect(sessions()).toEqual(before);
+  });
+});
+
+describe("a one-line change to one container", () => {
+  it("preview --diff shows the changed Nix lines of that container only, without any SSH connection", () => {
+    editInventory("port: 6379", "port: 6380");
+    const before = sessions();
+    const r = stack.preview("--diff");
+    expect(r.code).toBe(0);
+    expect(sessions()).toEqual(before);
+    expect(r.all).toMatch(/-\s+port = 6379;\n\s+\+\s+port = 6380;/);
+    const updates = r.all.match(/~ pulumi-nodejs:dynamic\/nixos:NixosContainer: \(update\)\n\s+\[id=([^\]]+)\]/g) ?? [];
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toContain(`${fleet.host(2).address}/cache`);
+    expect(r.all).toMatch(/~ 1 to update/);
+  });
+
+  it("preview-md renders the same change for a pull request", () => {
+    const json = stack.preview("--json");
+    expect(json.code).toBe(0);
+    const markdown = execFileSync(process.execPath, [join(ROOT, "dist", "provider", "cli", "main.js"), "preview-md"], { input: json.stdout, encoding: "utf8" });
+    const golden = join(__dirname, "golden", "preview-md-cache-port.md");
+    if (process.env.UPDATE_GOLDEN === "1" || !existsSync(golden)) writeFileSync(golden, markdown);
+    expect(markdown).toBe(readFileSync(golden, "utf8"));
+  });
+
+  it("up applies it with one rebuild on that host and none elsewhere", () => {
+    const before = [1, 2, 3].map(rebuildCount);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1] + 1, before[2]]);
+    expect(moduleOn(2, "cache")).toContain("port = 6380;");
+    expect(fleet.unitState(2, "cache").system).toBe(stack.outputs().containers["host2/cache"].systemPath);
+  });
+});
+
+describe("drift", () => {
+  it("refresh reports a hand edit of a module, and the next up restores it", () => {
+    const original = moduleOn(1, "web");
+    fleet.ok(1, "sed -i 's/enable = true;/enable = false;/' /etc/nixos/pulumi-containers/web.nix");
+    const refresh = stack.run(["refresh", "--yes", "--stack", STACK, "--diff"]);
+    expect(refresh.code).toBe(0);
+    expect(refresh.all).toMatch(/~ 1 updated/);
+    expect(refresh.all).toMatch(/host1\/web/);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect(r.all).toMatch(/~ 1 updated/);
+    expect(moduleOn(1, "web")).toBe(original);
+  });
+});
+
+describe("failures stay with their resource", () => {
+  it("a broken config fails that container only; the others of the run land; the fix converges", () => {
+    editInventory('script: "exec python3 -m http.server 9000"', 'script: { $nix: "undefinedVariable" }');
+    editInventory("port: 6380", "port: 6381");
+    const r = stack.up();
+    expect(r.code).not.toBe(0);
+    expect(r.all).toMatch(/host1\/api[\s\S]*undefined variable 'undefinedVariable'/);
+    expect(moduleOn(1, "api")).not.toContain("undefinedVariable");
+    expect(moduleOn(2, "cache")).toContain("port = 6381;");
+    editInventory('script: { $nix: "undefinedVariable" }', 'script: "exec python3 -m http.server 9001"');
+    const fixed = stack.up();
+    expect(fixed.code).toBe(0);
+    expect(moduleOn(1, "api")).toContain("9001");
+  });
+
+  it("a host that is down fails its containers with a clear error; other hosts land", () => {
+    fleet.must("stop-host", "3");
+    try {
+      editInventory("port: 9090", "port: 9091");
+      editInventory("port: 6381", "port: 6382");
+      const r = stack.up();
+      expect(r.code).not.toBe(0);
+      expect(r.all).toMatch(/host3\/monitor[\s\S]*(connect|ECONNREFUSED)/);
+      expect(r.all).toMatch(new RegExp(`${fleet.host(3).address.replace(/\./g, "\\.")}`));
+      expect(moduleOn(2, "cache")).toContain("port = 6382;");
+    } finally {
+      fleet.must("start-host", "3");
+    }
+    const again = stack.up();
+    expect(again.code).toBe(0);
+    expect(moduleOn(3, "monitor")).toContain("port = 9091;");
+  });
+});
+
+describe("secrets", () => {
+  it("the exported state and every CLI output hold no credential in clear", () => {
+    const key = readFileSync(fleet.host(1).users.root.privateKeyPath, "utf8");
+    const keyLines = key.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+    const state = stack.exportState();
+    expect(state).toMatch(/"secure"|"ciphertext"/);
+    for (const line of keyLines) expect(state).not.toContain(line);
+    const shown = stack.must(["stack", "output", "--json", "--stack", STACK]).stdout + stack.preview("--diff").all;
+    for (const line of keyLines) expect(shown).not.toContain(line);
+  });
+});
+
+describe("pulumi destroy", () => {
+  it("removes every container; the hosts declare no container any more", () => {
+    const r = stack.run(["destroy", "--yes", "--stack", STACK]);
+    expect(r.code).toBe(0);
+    for (const i of [1, 2, 3]) {
+      expect(fleet.ok(i, "ls /etc/nixos/pulumi-containers").trim().split("\n")).toEqual(["default.nix"]);
+      expect(fleet.ok(i, "ls /etc/nixos-containers 2>/dev/null | wc -l").trim()).toBe("0");
+      expect(fleet.ok(i, "nixos-container list | wc -l").trim()).toBe("0");
+    }
+  });
+});
