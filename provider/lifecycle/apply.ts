@@ -4,27 +4,45 @@
  */
 import type { LifecycleContext } from "./context";
 import { prepare } from "./inputs";
+import { configHash } from "../container/module";
 import { outputsFor } from "./outputs";
 import { resourceId } from "./identity";
 import { redactorFor } from "../host/ssh/redact";
 import type { ContainerChange } from "../host/change";
+import type { ContainerSpec } from "../container/validate";
 
 export async function create(ctx: LifecycleContext, inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
   const { spec, module } = prepare(inputs);
-  const outs = await guarded(spec.connection, () => push(ctx, "create", spec, module));
-  return { id: resourceId(spec.connection, spec.name), outs };
+  const id = resourceId(spec.connection, spec.name);
+  const outs = await guarded(spec.connection, () => push(ctx, "create", spec, module)).catch((e) => rethrowApplied(e, id, spec, module, inputs));
+  return { id, outs };
 }
 
 export async function update(ctx: LifecycleContext, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: Record<string, unknown> }> {
   const { spec, module } = prepare(news);
-  if (olds.nixConfig === module && olds.status !== undefined && sameDeploymentTarget(olds, spec)) {
+  // configHash confirms the host has exactly this module (it is blank after a failed apply).
+  if (olds.nixConfig === module && olds.configHash === configHash(module) && sameDeploymentTarget(olds, spec)) {
     // Only provider-side settings changed (credentials, timeouts, strategy): nothing to do on the host.
     return { outs: { ...outputsFrom(olds), ...spec, nixConfig: module } };
   }
-  return { outs: await guarded(spec.connection, () => push(ctx, "update", spec, module)) };
+  const id = resourceId(spec.connection, spec.name);
+  return { outs: await guarded(spec.connection, () => push(ctx, "update", spec, module)).catch((e) => rethrowApplied(e, id, spec, module, news)) };
 }
 
-async function push(ctx: LifecycleContext, kind: "create" | "update", spec: ReturnType<typeof prepare>["spec"], module: string) {
+/**
+ * A failure after the host already runs the new configuration (a unit failed
+ * to start, a reload failed): tell Pulumi the resource exists, so its state
+ * follows the host and the next `pulumi up` retries instead of orphaning it.
+ */
+function rethrowApplied(error: unknown, id: string, spec: ContainerSpec, module: string, inputs: Record<string, unknown>): never {
+  if (error instanceof Error && (error as { applied?: boolean }).applied) {
+    const properties = { ...outputsFor(spec, module, { name: spec.name, module, conf: null, status: "down" }), configHash: "", __provider: inputs.__provider };
+    throw Object.assign(error, { id, properties, reasons: [error.message] });
+  }
+  throw error;
+}
+
+async function push(ctx: LifecycleContext, kind: "create" | "update", spec: ContainerSpec, module: string) {
   const change: ContainerChange = {
     name: spec.name,
     kind,

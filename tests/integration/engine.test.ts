@@ -11,7 +11,7 @@ import { renderContainerModule } from "../../provider/container/module";
 
 let fleet: Fleet;
 beforeAll(() => {
-  fleet = startFleet(121, 4, ["--no-index-import=4"]);
+  fleet = startFleet(121, 5, ["--no-index-import=4", "--flake-hosts", "5"]);
 });
 afterAll(() => fleet?.down());
 
@@ -198,6 +198,20 @@ describe("delete", () => {
     expect(fleet.ok(2, "cat /var/lib/nixos-containers/gone1/root/data")).toBe("precious\n");
     expect(fleet.ssh(2, "test -e /var/lib/nixos-containers/gone2").code).not.toBe(0);
     expect(fleet.ssh(2, "test -e /etc/nixos/pulumi-containers/gone1.nix").code).not.toBe(0);
+    await pool.closeAll();
+  });
+});
+
+describe("a flake-based host", () => {
+  it("stages the modules in git, so the flake sees new files and forgets removed ones", async () => {
+    const { engine, pool } = newEngine(fleet, 5);
+    const created = await engine.apply(changeFor(specFor(fleet, 5, { name: "inflake", autoStart: true, config: {} })));
+    expect(created.state.status).toBe("up");
+    expect(fleet.ok(5, "git -C /etc/nixos ls-files pulumi-containers")).toMatch(/pulumi-containers\/inflake\.nix/);
+    expect(fleet.ok(5, "nixos-container list")).toContain("inflake");
+    const removed = await engine.apply(changeFor(specFor(fleet, 5, { name: "inflake", config: {} }), "delete"));
+    expect(removed.state.status).toBe("gone");
+    expect(fleet.ok(5, "git -C /etc/nixos ls-files pulumi-containers")).not.toContain("inflake");
     await pool.closeAll();
   });
 });

@@ -149,6 +149,20 @@ describe("NixosContainer lifecycle", () => {
     expect(adopted.properties.status).toBe("up");
   });
 
+  it("reports a container that failed after its configuration was applied as created-but-failed, so state follows the host", async () => {
+    fleet.must("fault", "2", "activate-fail", "1", "container@flaky.service");
+    const args = (await provider.check("flaky", {}, program({ name: "flaky" }))).inputs;
+    const failure = (await provider.create("flaky", args).catch((e) => e)) as Error & { metadata?: { get(k: string): unknown[] } };
+    record(String(failure));
+    expect(failure.message).toMatch(/the new configuration is active, but container@flaky\.service failed/);
+    // The engine records the resource from this detail (ErrorResourceInitFailed) instead of forgetting it.
+    expect(failure.metadata?.get("grpc-status-details-bin")).toHaveLength(1);
+    expect(fleet.ok(2, "cat /etc/nixos/pulumi-containers/flaky.nix")).toBe(args.nixConfig);
+    // The next up is an update of that resource, and it converges.
+    const retried = await provider.update("flaky", `${fleet.host(2).address}/flaky`, { ...args, status: "down" }, args, args);
+    expect(retried.status).toBe("up");
+  });
+
   it("never lets a credential out: not in outputs, errors or the provider's log", async () => {
     const failing = await provider.create("broken", (await provider.check("broken", {}, program({ name: "broken", config: "{ ... }: { x = undefinedVariable; }" }))).inputs).catch((e: Error) => e);
     record(String(failing));
