@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.test.json" }] },
   testTimeout: 120000,
+  // A leaked handle (a socket, a child) must never hold CI until its time limit runs out.
+  forceExit: true,
 };

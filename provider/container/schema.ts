@@ -117,11 +117,18 @@ export const NixosContainerInputsSchema = z
           "The container's NixOS configuration: an object rendered to Nix (use the nix`…` template or {\"$nix\": \"…\"} for raw Nix such as `with pkgs; [ vim ]`), or a string holding a whole NixOS module used as is. Everything here lands world-readable in /nix/store: never put secrets in it. Exclusive with flake and path.",
         nixosOption: opt("config"),
       }),
-    path: NixPathSchema.optional().meta({
-      description:
-        "A prebuilt NixOS system (a store path or profile) to run instead of evaluating config. Exclusive with config and flake.",
-      nixosOption: opt("path"),
-    }),
+    // Unlike nixpkgs, path lands in NAME.conf (SYSTEM_PATH=) and in the unit's ExecReload
+    // (`bash -c "${SYSTEM_PATH}/bin/switch-to-configuration test"`): conf-safe strings only.
+    path: z
+      .union([formatted(f.absolutePath), NixRawSchema], {
+        message: `expected ${f.absolutePath.expected}, as it is written to the container's conf file (SYSTEM_PATH=); or raw Nix ({"$nix": "…"})`,
+      })
+      .optional()
+      .meta({
+        description:
+          "A prebuilt NixOS system (a store path or profile) to run instead of evaluating config. Exclusive with config and flake.",
+        nixosOption: opt("path"),
+      }),
     flake: formatted(f.flakeRef).optional().meta({
       description:
         "Flake URI of the container's configuration (its nixosConfigurations.container), instead of config. The provider runs `nixos-container update` to build and activate it. Exclusive with config and path.",
@@ -174,7 +181,7 @@ export const NixosContainerInputsSchema = z
       .union([
         z.enum(["no", "identity", "pick"], { message: 'expected "no", "identity", "pick" or a UID number' }),
         z.number().int("expected an integer UID").min(0).max(4294967295, "expected a UID from 0 to 4294967295"),
-      ])
+      ], { message: 'expected "no", "identity", "pick" or a UID number (a number, not a string of digits)' })
       .optional()
       .meta({
         description: 'User namespacing: "no", "identity", "pick", or the first host UID of the container\'s range.',

@@ -76,6 +76,9 @@ function describeIssue(issue: z.core.$ZodIssue): Problem[] {
       });
     case "invalid_type":
       return [{ path, message: describeTypeIssue(issue, path[0] === "connection") }];
+    case "invalid_key":
+      // A record key that fails its format (extraVeths names): say what a valid key looks like.
+      return [{ path, message: issue.issues.map((i) => i.message).join("; ") || "invalid key" }];
     case "invalid_union":
       return [{ path, message: issue.message.replace(/^Invalid input$/, "value has the wrong shape") }];
     default:

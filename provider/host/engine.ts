@@ -56,9 +56,18 @@ export class EngineRegistry {
 
   constructor(private readonly options: EngineOptions = defaultEngineOptions()) {}
 
-  engineFor(host: Host): HostEngine {
-    let engine = this.engines.get(host.id);
-    if (!engine) this.engines.set(host.id, (engine = new HostEngine(host, this.options)));
+  /**
+   * `key` (default: the host's id) must also tell apart connections that differ in credentials
+   * or host key settings, or a resource would run over another one's connection.
+   */
+  engineFor(host: Host, key: string = host.id): HostEngine {
+    let engine = this.engines.get(key);
+    if (!engine) this.engines.set(key, (engine = new HostEngine(host, this.options)));
     return engine;
+  }
+
+  /** The engine registered under `key`, if any. */
+  existing(key: string): HostEngine | undefined {
+    return this.engines.get(key);
   }
 }

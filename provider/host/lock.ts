@@ -35,7 +35,12 @@ export class HostLock {
     let announced = false;
     for (let attempt = 1; ; attempt++) {
       const script = acquireAndInspect({ token: this.token, holder: this.holder, leaseSeconds: options.leaseSeconds }, names);
-      const result = await this.host.exec(script, { privileged: true });
+      const result = await this.host.exec(script, { privileged: true }).catch(async (e: Error) => {
+        // Lost while taking it: the lease may be ours now. Give it back (only if it is ours), or
+        // every later run would wait for it to expire.
+        await this.release();
+        throw e;
+      });
       const report = parseReport(result.stdout);
       const lock = report.fields.get("LOCK") ?? "";
       if (lock.startsWith("acquired") || lock.startsWith("renewed") || lock.startsWith("stale-taken")) {

@@ -69,6 +69,8 @@ export function parseReport(stdout: string): ScriptReport {
       case "FLAKE":
       case "IMPORTED":
       case "WRITABLE":
+      case "SYSPROFILE":
+      case "PROFILE_RESTORED":
         report.fields.set(keyword, [first, ...rest].join(" "));
         break;
       default:

@@ -40,7 +40,12 @@ export class HostReader {
         for (const w of waiters) w.resolve(state);
       }
     } catch (e) {
-      for (const waiters of batch.values()) for (const w of waiters) w.reject(e as Error);
+      // A read changes nothing on the host, so a lost connection only needs saying so.
+      const error =
+        e instanceof HostError
+          ? e
+          : new HostError(this.host.id, "transport", `${this.host.label}: reading the state of ${[...batch.keys()].join(", ")} failed; nothing on the host was changed, try again. (${(e as Error).message})`);
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
     }
   }
 }

@@ -36,6 +36,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
   const fail = (name: string, error: Error) => (settled.get(name)!.error = error);
 
   progress.info(`${host.label}: ${describeBatch(changes)}`);
+  let step: RoundStep = "write";
   const before = await lock.acquire(names, { leaseSeconds: timeout * 2 + (options.leaseMarginSeconds ?? 600), waitSeconds: options.lockWaitSeconds });
   try {
     if (before.recovered.length > 0) {
@@ -44,7 +45,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     checkHostSetup(host, before);
 
     const active = changes.filter((c) => {
-      const refusal = refuse(host, c, before.containers.get(c.name) ?? {});
+      const refusal = refuse(host, c, before.containers.get(c.name) ?? {}, before.recovered.includes(c.name));
       if (refusal) fail(c.name, refusal);
       return !refusal;
     });
@@ -52,15 +53,19 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
 
     await writeModules(host, active, progress);
 
+    step = "rebuild";
     let remaining = active;
     let outcome: RebuildOutcome;
     let after: ScriptReport;
+    let bootDefault: string | undefined;
     for (let lockRetry = 0; ; ) {
       const started = Date.now();
       progress.info(`${host.label}: nixos-rebuild ${action} (${remaining.length} container${remaining.length === 1 ? "" : "s"})`);
       const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
       outcome = run.outcome;
       after = run.report;
+      const profile = after.fields.get("SYSPROFILE");
+      bootDefault ??= profile && /^system-[0-9]+-link$/.test(profile) ? profile : undefined;
       progress.info(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} after ${elapsed(started)}`);
       if (outcome.phase === "ok" || outcome.phase === "activation") break;
       if (outcome.phase === "lock" && lockRetry++ < (options.switchLockRetries ?? 5)) {
@@ -71,14 +76,22 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       // Nothing was activated: roll back the containers the error names, keep the rest.
       const culprits = remaining.filter((c) => outcome.culprits.includes(c.name));
       const blamed = culprits.length > 0 ? culprits : remaining;
-      await revert(host, blamed.map((c) => c.name));
+      // nixos-rebuild switch/boot sets the boot default before it activates: put back the one
+      // from before the round's first rebuild too.
+      await revert(host, blamed.map((c) => c.name), bootDefault);
       const excerpt = errorExcerpt(run.output);
+      const failure =
+        outcome.phase === "timeout"
+          ? `nixos-rebuild ${action} did not finish within ${timeout} s (rebuildTimeoutSeconds) and was stopped on the host`
+          : outcome.phase === "lock"
+            ? `nixos-rebuild ${action} could not activate: another process holds the switch lock of the host (/run/nixos/switch-to-configuration.lock), also after ${lockRetry - 1} retries`
+            : `nixos-rebuild ${action} failed at ${outcome.phase}`;
       for (const c of blamed) {
         const why =
           culprits.length > 0
             ? `the error names this container; its change was rolled back and the other containers of the batch were rebuilt without it`
             : `the change was rolled back`;
-        fail(c.name, new ChangeError(host.id, c.name, outcome.phase === "lock" ? "lock" : (outcome.phase as "evaluation"), `${host.label}: nixos-rebuild ${action} failed at ${outcome.phase} (${why}):\n${excerpt}`));
+        fail(c.name, new ChangeError(host.id, c.name, outcome.phase === "lock" ? "lock" : (outcome.phase as "evaluation"), `${host.label}: ${failure} (${why}):\n${excerpt}`));
         // An error that names nobody may still be one container's: retry each alone to find it
         // (not for a hang or a held lock, which would only repeat).
         if (culprits.length === 0 && remaining.length > 1 && outcome.phase !== "timeout" && outcome.phase !== "lock") settled.get(c.name)!.retrySolo = true;
@@ -102,6 +115,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       );
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
+    step = "after";
     const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name));
     for (const c of succeeding) {
       const s = settled.get(c.name)!;
@@ -117,11 +131,32 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     if (otherFailedUnits.length > 0) progress.warn(`${host.label}: activation reported failed units: ${otherFailedUnits.join(", ")}`);
     return [...settled.values()];
   } catch (e) {
-    for (const s of settled.values()) if (!s.result && !s.error) s.error = e as Error;
+    const error = describeTransportFailure(host, step, action, e as Error);
+    for (const s of settled.values()) if (!s.result && !s.error) s.error = error;
     return [...settled.values()];
   } finally {
     await lock.release();
   }
+}
+
+/** Where a round was when it failed: what the host is left with depends on it. */
+type RoundStep = "write" | "rebuild" | "after";
+
+/**
+ * A lost connection (or a transport timeout) says which step it interrupted
+ * and what the host is left with, instead of only the command's first line.
+ */
+function describeTransportFailure(host: Host, step: RoundStep, action: string, e: Error): Error {
+  // The transport's failures carry a code (ssh/errors.ts); other errors are already specific.
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string" || !["connection_lost", "timeout", "connect", "closed"].includes(code)) return e;
+  const consequence =
+    step === "write"
+      ? "while writing the container modules. The previous modules were put back, or, if the host could not be reached again, the next run puts them back from the journal before doing anything else"
+      : step === "rebuild"
+        ? `during nixos-rebuild ${action}. The host may still finish that rebuild on its own; the next run waits for it, restores the previous modules from the journal and applies the change again`
+        : `after nixos-rebuild ${action} (bringing the containers onto their new system): the new configuration is active; the next run finishes the job`;
+  return new HostError(host.id, "transport", `${host.label}: the connection was lost ${consequence}. (${e.message})`);
 }
 
 function describeBatch(changes: ContainerChange[]): string {
@@ -142,13 +177,19 @@ function checkHostSetup(host: Host, report: ScriptReport): void {
     );
   }
   if (report.fields.get("WRITABLE") === "no") {
-    throw new HostError(host.id, "preflight", `${host.label}: ${modulePath("").replace(/\/\.nix$/, "")} is not writable`);
+    throw new HostError(
+      host.id,
+      "preflight",
+      `${host.label}: ${modulePath("").replace(/\/\.nix$/, "")} is not writable (a read-only or full file system, or its permissions); nothing was changed`,
+    );
   }
 }
 
 /** A change the host's current state forbids, decided before anything is written. */
-function refuse(host: Host, change: ContainerChange, facts: ContainerFacts): Error | undefined {
-  if (change.kind === "create" && facts.module == null && facts.conf != null && !change.adopt) {
+function refuse(host: Host, change: ContainerChange, facts: ContainerFacts, recovered: boolean): Error | undefined {
+  // A container whose module the journal just took back was this provider's (an interrupted
+  // create whose rebuild still ran on the host): creating it again is no takeover.
+  if (change.kind === "create" && facts.module == null && facts.conf != null && !change.adopt && !recovered) {
     return new ChangeError(
       host.id,
       change.name,
@@ -170,7 +211,12 @@ async function writeModules(host: Host, changes: ContainerChange[], progress: Pr
   const written = files.filter((f) => f.text !== undefined).map((f) => modulePath(f.name));
   const removed = files.filter((f) => f.text === undefined).map((f) => modulePath(f.name));
   progress.info(`${host.label}: ${[written.length > 0 && `writing ${written.join(", ")}`, removed.length > 0 && `removing ${removed.join(", ")}`].filter(Boolean).join("; ")}`);
-  const result = await host.exec(script, { privileged: true, stdin: payload });
+  const result = await host.exec(script, { privileged: true, stdin: payload }).catch(async (e: Error) => {
+    // Cut mid-write: some modules of the round may already be in place. Put them back now if the
+    // host answers again (else the journal lets the next run do it first).
+    await revert(host, files.map((f) => f.name)).catch(() => undefined);
+    throw e;
+  });
   const report = parseReport(result.stdout);
   if (result.code !== 0 || !report.complete) {
     await revert(host, files.map((f) => f.name)).catch(() => undefined);
@@ -182,9 +228,10 @@ async function runRebuild(host: Host, action: string, timeoutSeconds: number, na
   const lines: string[] = [];
   const result = await host.exec(scripts.rebuild(action, timeoutSeconds, names), {
     privileged: true,
-    timeoutMs: (timeoutSeconds + 60) * 1000,
+    // Up to timeout + 40 s waiting for an earlier, orphaned rebuild, then the rebuild itself.
+    timeoutMs: (2 * timeoutSeconds + 100) * 1000,
     onStdoutLine: (line) => {
-      if (/^(building|activating|stopping|starting|restarting|reloading|NOT restarting|the following|warning:|error:)/.test(line)) progress.info(`${host.label}: | ${line}`);
+      if (/^(waiting|building|activating|stopping|starting|restarting|reloading|NOT restarting|the following|warning:|error:)/.test(line)) progress.info(`${host.label}: | ${line}`);
     },
   });
   const [output, tail = ""] = result.stdout.split(`${scripts.REBUILD_MARK} `);
@@ -194,9 +241,9 @@ async function runRebuild(host: Host, action: string, timeoutSeconds: number, na
   return { output, outcome: readRebuildOutput(Number.isNaN(exit) ? result.code : exit, output, names, timedOut), report: parseReport(tail) };
 }
 
-async function revert(host: Host, names: string[]): Promise<void> {
+async function revert(host: Host, names: string[], profileLink?: string): Promise<void> {
   if (names.length === 0) return;
-  const result = await host.exec(scripts.revertModules(names), { privileged: true });
+  const result = await host.exec(scripts.revertModules(names, profileLink), { privileged: true });
   if (!parseReport(result.stdout).complete) throw new HostError(host.id, "write", `${host.label}: rolling back ${names.join(", ")} failed: ${result.stderr.trim()}`);
 }
 

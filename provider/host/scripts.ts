@@ -51,21 +51,30 @@ export function acquireAndInspect(lock: LockParams, names: readonly string[]): s
 ${PRELUDE}${RECOVER}
 now=$(date +%s)
 token=${sq(lock.token)}
-if mkdir -p ${sq(LOCK_DIR.replace(/\/[^/]+$/, ""))} && mkdir ${LOCK_DIR} 2>/dev/null; then
+lease() { printf '%s %s %s\\n' $((now + ${lock.leaseSeconds})) "$token" ${sq(lock.holder)}; }
+# The lock directory appears with its lease already inside (renamed into place), so nobody ever
+# sees a lock without its holder, even if this script is cut off half-way.
+new=${LOCK_DIR}.new.$$
+take() { rm -rf "$new" && mkdir "$new" && lease > "$new/lease" && [ ! -e ${LOCK_DIR} ] && mv -T "$new" ${LOCK_DIR} 2>/dev/null; }
+mkdir -p ${sq(LOCK_DIR.replace(/\/[^/]+$/, ""))}
+if take; then
   echo "LOCK acquired"
 else
-  read -r expiry owner holder < ${LOCK_DIR}/lease 2>/dev/null || { expiry=0; owner=; holder=unknown; }
+  rm -rf "$new"
+  # No lease: a directory left by an older provider version (mkdir, then the lease); only one
+  # older than a minute is an abandoned one.
+  read -r expiry owner holder < ${LOCK_DIR}/lease 2>/dev/null || { expiry=$(( $(stat -c %Y ${LOCK_DIR} 2>/dev/null || echo 0) + 60 )); owner=; holder="another deployment (taking the lock)"; }
   if [ "$owner" = "$token" ]; then
+    lease > ${LOCK_DIR}/lease.new && mv -f ${LOCK_DIR}/lease.new ${LOCK_DIR}/lease
     echo "LOCK renewed"
   elif [ "$now" -ge "$expiry" ]; then
-    mv ${LOCK_DIR} ${LOCK_DIR}.stale.$$ 2>/dev/null && rm -rf ${LOCK_DIR}.stale.$$
-    if mkdir ${LOCK_DIR} 2>/dev/null; then echo "LOCK stale-taken $holder"; else echo "LOCK busy 0 racing"; exit 0; fi
+    mv -T ${LOCK_DIR} ${LOCK_DIR}.stale.$$ 2>/dev/null && rm -rf ${LOCK_DIR}.stale.$$
+    if take; then echo "LOCK stale-taken $holder"; else rm -rf "$new"; echo "LOCK busy 0 racing"; exit 0; fi
   else
     echo "LOCK busy $expiry $holder"
     exit 0
   fi
 fi
-printf '%s %s %s\\n' $((now + ${lock.leaseSeconds})) "$token" ${sq(lock.holder)} > ${LOCK_DIR}/lease
 recover_journal
 echo "HOSTNAME $(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"
 if is_flake_host; then echo "FLAKE yes"; else echo "FLAKE no"; fi
@@ -128,8 +137,20 @@ echo "END"
 `;
 }
 
-/** Put the journalled modules of `names` back (their change failed). */
-export function revertModules(names: readonly string[]): string {
+/**
+ * Put the journalled modules of `names` back (their change failed). With
+ * `profileLink` (the `system` profile link from before a rebuild that
+ * activated nothing), also point the boot default back at it: nixos-rebuild
+ * switch/boot sets the profile before switch-to-configuration, which may then
+ * fail (the switch lock), and the host must not boot a change that failed.
+ */
+export function revertModules(names: readonly string[], profileLink?: string): string {
+  const profile =
+    profileLink === undefined
+      ? ""
+      : `p=/nix/var/nix/profiles
+if [ -e "$p/"${sq(profileLink)} ] && [ "$(readlink $p/system)" != ${sq(profileLink)} ]; then ln -sfn ${sq(profileLink)} $p/.system.pulumi-restore && mv -Tf $p/.system.pulumi-restore $p/system && echo "PROFILE_RESTORED "${sq(profileLink)}; fi
+`;
   return `set -u
 ${PRELUDE}
 for name in ${names.map(sq).join(" ")}; do
@@ -138,28 +159,51 @@ for name in ${names.map(sq).join(" ")}; do
 done
 sync ${MODULE_DIR} 2>/dev/null || sync
 stage_for_flake
-echo "END"
+${profile}echo "END"
 `;
 }
 
 export const REBUILD_MARK = "__PULUMI_NIXOS_CONTAINERS_REBUILD_EXIT__";
 
 /**
+ * Held (flock) by every nixos-rebuild the provider starts, for as long as it
+ * runs. A rebuild whose connection was lost keeps running on the host; the
+ * next run's rebuild waits for it, so an older rebuild can never activate
+ * after a newer one.
+ */
+export const REBUILD_LOCK = `${LOCK_DIR}.rebuild`;
+
+/**
  * Run nixos-rebuild (bounded by `timeout` on the host too, so a hung rebuild
  * cannot outlive a lost connection), then report the containers' confs and
- * unit states as the new configuration left them.
+ * unit states as the new configuration left them, and the boot default
+ * (`system` profile link) from before the rebuild.
  */
 export function rebuild(action: string, timeoutSeconds: number, names: readonly string[]): string {
   return `set -u
 ${PRELUDE}
+report() { # report EXIT: the rebuild's exit status, then what the new configuration declares
+  echo "${REBUILD_MARK} $1"
+  for name in ${names.map(sq).join(" ")}; do
+    echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
+    echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
+  done
+  echo "SYSPROFILE $prev"
+  echo "END"
+}
+prev=-
+exec 9>>${REBUILD_LOCK}
+if ! flock -n 9; then
+  echo "waiting for an earlier nixos-rebuild started by pulumi-nixos-containers to finish (its connection was lost)"
+  if ! flock -w ${timeoutSeconds + 40} 9; then
+    echo "error: an earlier nixos-rebuild started by pulumi-nixos-containers is still running after ${timeoutSeconds + 40} s"
+    report 124
+    exit 0
+  fi
+fi
+prev=$(readlink /nix/var/nix/profiles/system 2>/dev/null || echo -)
 timeout -k 30 ${timeoutSeconds} nixos-rebuild ${sq(action)} 2>&1
-code=$?
-echo "${REBUILD_MARK} $code"
-for name in ${names.map(sq).join(" ")}; do
-  echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
-done
-echo "END"
+report $?
 `;
 }
 

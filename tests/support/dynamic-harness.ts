@@ -75,8 +75,13 @@ export class DynamicProviderHarness {
     return new Promise((resolve, reject) => this.client[method](request, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));
   }
 
-  private urn(name: string): string {
-    return `urn:pulumi:test::test::${TYPE}::${name}`;
+  /** A request about resource `name`, addressed as the engine addresses it. */
+  private request(Request: new () => any, name: string): any {
+    const r = new Request();
+    r.setUrn(`urn:pulumi:test::test::${TYPE}::${name}`);
+    r.setName(name);
+    r.setType(TYPE);
+    return r;
   }
 
   private withProvider(props: Props): Props {
@@ -84,10 +89,7 @@ export class DynamicProviderHarness {
   }
 
   async check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
-    const r = new provproto.CheckRequest();
-    r.setUrn(this.urn(name));
-    r.setName(name);
-    r.setType(TYPE);
+    const r = this.request(provproto.CheckRequest, name);
     r.setOlds(Struct.fromJavaScript(olds));
     r.setNews(Struct.fromJavaScript(this.withProvider(news)));
     const resp = await this.call("check", r);
@@ -98,10 +100,7 @@ export class DynamicProviderHarness {
   }
 
   async diff(name: string, id: string, olds: Props, oldInputs: Props, news: Props): Promise<{ changes: number; replaces: string[]; deleteBeforeReplace: boolean }> {
-    const r = new provproto.DiffRequest();
-    r.setUrn(this.urn(name));
-    r.setName(name);
-    r.setType(TYPE);
+    const r = this.request(provproto.DiffRequest, name);
     r.setId(id);
     r.setOlds(Struct.fromJavaScript(olds));
     r.setOldInputs(Struct.fromJavaScript(oldInputs));
@@ -111,20 +110,14 @@ export class DynamicProviderHarness {
   }
 
   async create(name: string, inputs: Props): Promise<{ id: string; properties: Props }> {
-    const r = new provproto.CreateRequest();
-    r.setUrn(this.urn(name));
-    r.setName(name);
-    r.setType(TYPE);
+    const r = this.request(provproto.CreateRequest, name);
     r.setProperties(Struct.fromJavaScript(inputs));
     const resp = await this.call("create", r);
     return { id: resp.getId(), properties: resp.getProperties().toJavaScript() };
   }
 
   async read(name: string, id: string, props: Props, inputs: Props): Promise<{ id: string; properties: Props; inputs: Props | undefined }> {
-    const r = new provproto.ReadRequest();
-    r.setUrn(this.urn(name));
-    r.setName(name);
-    r.setType(TYPE);
+    const r = this.request(provproto.ReadRequest, name);
     r.setId(id);
     r.setProperties(Struct.fromJavaScript(props));
     r.setInputs(Struct.fromJavaScript(inputs));
@@ -133,10 +126,7 @@ export class DynamicProviderHarness {
   }
 
   async update(name: string, id: string, olds: Props, oldInputs: Props, news: Props): Promise<Props> {
-    const r = new provproto.UpdateRequest();
-    r.setUrn(this.urn(name));
-    r.setName(name);
-    r.setType(TYPE);
+    const r = this.request(provproto.UpdateRequest, name);
     r.setId(id);
     r.setOlds(Struct.fromJavaScript(olds));
     r.setOldInputs(Struct.fromJavaScript(oldInputs));
@@ -146,10 +136,7 @@ export class DynamicProviderHarness {
   }
 
   async delete(name: string, id: string, props: Props, oldInputs: Props): Promise<void> {
-    const r = new provproto.DeleteRequest();
-    r.setUrn(this.urn(name));
-    r.setName(name);
-    r.setType(TYPE);
+    const r = this.request(provproto.DeleteRequest, name);
     r.setId(id);
     r.setProperties(Struct.fromJavaScript(props));
     r.setOldInputs(Struct.fromJavaScript(oldInputs));
