@@ -20,7 +20,8 @@ export function defaultEngineOptions(env: NodeJS.ProcessEnv = process.env): Engi
     progress: stderrProgress,
     coalesce: env.PULUMI_NIXOS_CONTAINERS_COALESCE !== "0",
     quietMs: Number(env.PULUMI_NIXOS_CONTAINERS_QUIET_MS ?? 250),
-    maxWaitMs: 2000,
+    maxWaitMs: Number(env.PULUMI_NIXOS_CONTAINERS_MAX_WAIT_MS ?? 2000),
+    arrivals: { last: 0 },
     lockWaitSeconds: Number(env.PULUMI_NIXOS_CONTAINERS_LOCK_WAIT_SECONDS ?? 1800),
   };
 }

@@ -68,8 +68,16 @@ export class HostLock {
     }
   }
 
+  private released = false;
+
+  /** The round's last command gave the lock back itself (scripts.afterSwitch). */
+  markReleased(): void {
+    this.released = true;
+  }
+
   /** Give the lock back; a failure here only delays others until the lease expires. */
   async release(): Promise<void> {
+    if (this.released) return;
     try {
       await this.host.exec(releaseLock(this.token), { privileged: true, timeoutMs: 30_000 });
     } catch (e) {

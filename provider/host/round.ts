@@ -116,7 +116,8 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
     step = "after";
-    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name));
+    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name), lock.token);
+    if (final.report.fields.get("LOCK") === "released") lock.markReleased();
     for (const c of succeeding) {
       const s = settled.get(c.name)!;
       const problem = final.failures.get(c.name);
@@ -265,6 +266,7 @@ async function bringOntoNewSystem(
   outcome: RebuildOutcome,
   progress: Progress,
   journalled: string[],
+  lockToken: string,
 ) {
   const actions = new Map<string, scripts.PostAction | "started-by-switch">();
   const steps: scripts.PostStep[] = changes.map((c) => {
@@ -282,7 +284,7 @@ async function bringOntoNewSystem(
     return { name: c.name, action: needsRestart ? "restart" : "reload" };
   });
   for (const s of steps) if (s.action !== "none") progress.info(`${host.label}: ${s.action} ${s.name}`);
-  const result = await host.exec(scripts.afterSwitch(steps, journalled), { privileged: true, timeoutMs: 15 * 60 * 1000 });
+  const result = await host.exec(scripts.afterSwitch(steps, journalled, lockToken), { privileged: true, timeoutMs: 15 * 60 * 1000 });
   const report = parseReport(result.stdout);
   const failures = new Map<string, string>();
   const outputFor = stepOutputs(result.stdout);

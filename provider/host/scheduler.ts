@@ -16,6 +16,12 @@ export interface SchedulerOptions extends RoundOptions {
   maxWaitMs: number;
   /** Off: every change gets its own round (the benchmark's "no coalescing" baseline). */
   coalesce: boolean;
+  /**
+   * Shared by the schedulers of all hosts: when any host last received a
+   * change. Pulumi sends a run's changes as one burst across hosts, so a host
+   * waits until the whole burst is quiet, not just its own share of it.
+   */
+  arrivals?: { last: number };
 }
 
 interface Waiting {
@@ -40,6 +46,8 @@ export class HostScheduler {
   ) {}
 
   submit(change: ContainerChange): Promise<ChangeResult> {
+    const now = Date.now();
+    if (this.options.arrivals) this.options.arrivals.last = now;
     return new Promise((resolve, reject) => {
       if (this.queue.some((w) => w.change.name === change.name)) {
         reject(new Error(`${this.host.label}: container "${change.name}" already has a change waiting in this run`));
@@ -52,11 +60,23 @@ export class HostScheduler {
 
   private schedule(): void {
     if (this.running) return;
-    const now = Date.now();
-    if (!this.timer) this.firstArrival = now;
+    if (!this.timer) this.firstArrival = Date.now();
     clearTimeout(this.timer);
-    const delay = Math.max(0, Math.min(this.options.quietMs, this.firstArrival + this.options.maxWaitMs - now));
-    this.timer = setTimeout(() => void this.flush(), delay);
+    this.arm();
+  }
+
+  /** Start the round when every host has been quiet for quietMs, or maxWaitMs after this host's first change. */
+  private arm(): void {
+    const now = Date.now();
+    const lastArrival = Math.max(this.options.arrivals?.last ?? 0, this.firstArrival);
+    const quietAt = lastArrival + this.options.quietMs;
+    const deadline = this.firstArrival + this.options.maxWaitMs;
+    const at = Math.min(quietAt, deadline);
+    this.timer = setTimeout(() => {
+      const stillBusy = Date.now() < Math.max(this.options.arrivals?.last ?? 0, this.firstArrival) + this.options.quietMs;
+      if (stillBusy && Date.now() < deadline) this.arm();
+      else void this.flush();
+    }, Math.max(0, at - now));
   }
 
   private takeBatch(): Waiting[] {

@@ -7,9 +7,19 @@
 import { shellQuote as sq } from "./shell";
 import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, STATE_DIR } from "./layout";
 
-/** Shared helpers: base64 of a file or `-` when it does not exist. */
+/**
+ * Shared helpers: base64 of a file or `-` when it does not exist; the unit
+ * state of several containers from one systemctl call (one line per unit, in
+ * order; names are validated, so the unquoted list splits only at spaces).
+ */
 const PRELUDE = `
 b64() { if [ -e "$1" ]; then base64 -w0 < "$1"; echo; else echo -; fi; }
+report_active() {
+  [ $# -gt 0 ] || return 0
+  units=; for n in "$@"; do units="$units container@$n.service"; done
+  states=$(systemctl is-active $units 2>/dev/null)
+  i=1; for n in "$@"; do echo "ACTIVE $n $(printf '%s\\n' "$states" | sed -n "\${i}p")"; i=$((i + 1)); done
+}
 is_flake_host() { [ -e /etc/nixos/flake.nix ]; }
 stage_for_flake() { if is_flake_host && git -C /etc/nixos rev-parse --is-inside-work-tree >/dev/null 2>&1; then git -C /etc/nixos add -A -- pulumi-containers >/dev/null; fi; }
 `;
@@ -83,16 +93,15 @@ if [ -d ${MODULE_DIR} ] && [ ! -w ${MODULE_DIR} ]; then echo "WRITABLE no"; else
 for name in ${names.map(sq).join(" ")}; do
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
 done
+report_active ${names.map(sq).join(" ")}
 echo "END"
 `;
 }
 
-/** Give the lock back, if it is still ours. */
+/** Give the lock back, if it is still ours (also the last step of afterSwitch). */
 export function releaseLock(token: string): string {
-  return `read -r expiry owner holder < ${LOCK_DIR}/lease 2>/dev/null || exit 0
-if [ "$owner" = ${sq(token)} ]; then rm -rf ${LOCK_DIR}; echo "LOCK released"; fi
+  return `if read -r expiry owner holder < ${LOCK_DIR}/lease 2>/dev/null && [ "$owner" = ${sq(token)} ]; then rm -rf ${LOCK_DIR}; echo "LOCK released"; fi
 `;
 }
 
@@ -186,8 +195,8 @@ report() { # report EXIT: the rebuild's exit status, then what the new configura
   echo "${REBUILD_MARK} $1"
   for name in ${names.map(sq).join(" ")}; do
     echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-    echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
   done
+  report_active ${names.map(sq).join(" ")}
   echo "SYSPROFILE $prev"
   echo "END"
 }
@@ -224,7 +233,7 @@ export interface PostStep {
  * remove data where asked, clear the journal of the round, and report each
  * container's final state.
  */
-export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonly string[]): string {
+export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonly string[], releaseToken?: string): string {
   const lines = steps.map((s) => {
     const name = sq(s.name);
     const unit = sq(`container@${s.name}.service`);
@@ -250,11 +259,11 @@ run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report 
 ${lines.join("\n")}
 for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
   echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
 done
+report_active ${steps.map((s) => sq(s.name)).join(" ")}
 for name in ${clearJournalFor.map(sq).join(" ")}; do rm -f ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent; done
-echo "END"
+${releaseToken === undefined ? "" : releaseLock(releaseToken)}echo "END"
 `;
 }
 
@@ -265,9 +274,9 @@ ${PRELUDE}
 for name in ${names.map(sq).join(" ")}; do
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-  echo "ACTIVE $name $(systemctl is-active container@$name.service 2>/dev/null || true)"
   echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
 done
+report_active ${names.map(sq).join(" ")}
 echo "END"
 `;
 }

@@ -186,8 +186,13 @@ export class SshPool {
   }
 }
 
-/** The process-wide pool used by the provider. */
-export const defaultPool = new SshPool();
+/**
+ * The process-wide pool used by the provider. Pulumi ends the provider
+ * process after a run, so connections may idle longer here: the waves of a
+ * large run (Pulumi's --parallel, state checkpoints) then share one
+ * connection per host.
+ */
+export const defaultPool = new SshPool({ idleTimeoutMs: 30_000 });
 
 /** `defaultPool.acquireHost(connection, options)`. */
 export function acquireHost(connection: ConnectionInput | Connection, options?: AcquireOptions): SshHost {

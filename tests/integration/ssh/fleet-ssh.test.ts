@@ -2,17 +2,15 @@
  * The SSH transport against the simulated NixOS fleet (tests/hosts): host key
  * pinning and known_hosts, key / passphrase / password logins, sudo with and
  * without a password (host1: deploy has NOPASSWD, host2: deploy needs its
- * password), pooling, and (with FLEET_SSH_FAULTS=1) a connection cut by the
- * fleet's `cut-next` fault.
+ * password), pooling, and a connection cut by the fleet's `cut-next` fault.
  *
- * Needs a running fleet: `tests/hosts/fleet up 2` (manifest at
- * $FLEET_STATE/manifest.json, default <repo>/.state/fleet/manifest.json).
- * Without it every test here is skipped, with a message saying so.
+ * It brings up its own two-host fleet.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SshPool, isSshError, type SshErrorCode } from "../../../provider/host/ssh";
+import { startFleet } from "../../hosts/helpers";
 
 interface FleetHost {
   name: string;
@@ -28,25 +26,15 @@ interface FleetHost {
 }
 
 const repo = path.resolve(__dirname, "../../..");
-const stateDir = process.env.FLEET_STATE ?? path.join(repo, ".state", "fleet");
-const manifestPath = path.join(stateDir, "manifest.json");
-const manifest: { hosts: FleetHost[] } | undefined = fs.existsSync(manifestPath)
-  ? JSON.parse(fs.readFileSync(manifestPath, "utf8"))
-  : undefined;
-const byName = (n: string) => manifest?.hosts.find((h) => h.name === n);
+// A fleet of its own (subnet 127.0.124), so the fault test cannot disturb anyone else's.
+const fleet = startFleet(124, 2);
+afterAll(() => fleet.down());
+const stateDir = fleet.state;
+const manifest: { hosts: FleetHost[] } = JSON.parse(fs.readFileSync(path.join(stateDir, "manifest.json"), "utf8"));
+const byName = (n: string) => manifest.hosts.find((h) => h.name === n);
 const host1 = byName("host1");
 const host2 = byName("host2");
-const ready = host1 !== undefined && host2 !== undefined;
-
-if (!ready) {
-  // eslint-disable-next-line no-console
-  console.warn(
-    `SKIPPED tests/integration/ssh: no simulated fleet with host1 and host2 at ${manifestPath}. ` +
-      "Start one with `tests/hosts/fleet up 2` (or set FLEET_STATE), then run these tests again.",
-  );
-}
-const describeFleet = ready ? describe : describe.skip;
-const faults = process.env.FLEET_SSH_FAULTS === "1";
+const describeFleet = describe;
 
 const read = (p: string) => fs.readFileSync(p, "utf8");
 
@@ -141,11 +129,11 @@ describeFleet("SSH transport on the simulated fleet", () => {
     expect(pool.stats()[`root@${host1!.address}:${host1!.port}`]).toMatchObject({ connectionsOpened: 1, sessionsOpened: 10 });
   });
 
-  (faults ? test : test.skip)("a cut connection (fleet fault cut-next): connection_lost, then a new connection", async () => {
+  test("a cut connection (fleet fault cut-next): connection_lost, then a new connection", async () => {
     const h = pool.acquireHost(root(host1!));
     await h.exec("true");
     const fault = spawnSync(path.join(repo, "tests/hosts/fleet"), ["fault", "1", "cut-next", "1", "--delay", "0.3"], {
-      env: { ...process.env, FLEET_STATE: stateDir },
+      env: fleet.env,
       encoding: "utf8",
     });
     expect(fault.status).toBe(0);
@@ -154,9 +142,3 @@ describeFleet("SSH transport on the simulated fleet", () => {
     expect(pool.stats()[`root@${host1!.address}:${host1!.port}`].connectionsOpened).toBe(2);
   });
 });
-
-if (!ready) {
-  test("fleet SSH tests skipped: no fleet manifest (see the warning above)", () => {
-    expect(manifest?.hosts ?? []).toBeDefined();
-  });
-}
