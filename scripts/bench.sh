@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# make bench (issue 7): the fleet benchmark. Not a test and not part of CI.
+# Compiles bench/ into .bench/build, then runs bench/driver.ts: the simulated
+# fleet on 127.0.150.11-30 (state in .bench/fleet, brought down at the end),
+# the real Pulumi CLI from .tools/bin with a local backend in .bench/work.
+# Writes .bench/results.md, .bench/results.json, .bench/chart.png, .bench/logs/.
+# One benchmark at a time: the code under test is frozen in .bench/pkg.
+#
+#   make bench                                   # full run (~20 min on 2 CPUs)
+#   BENCH_QUICK=1 make bench                     # 2x2 and 3x3, R = 1 s (~3 min)
+#   BENCH_SIZES=5x4,20x10 BENCH_REBUILD_SECONDS=5 BENCH_VARIANTS=a-par,c scripts/bench.sh
+# See bench/driver.ts for every knob.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT="${BENCH_OUT:-$ROOT/.bench}"
+export BENCH_OUT="$OUT"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "bench: the simulated fleet needs root (tests/hosts/README.md)" >&2
+  exit 1
+fi
+[ -x .tools/bin/pulumi ] || { echo "bench: the Pulumi CLI is missing: run make tools" >&2; exit 1; }
+[ "${BENCH_CODE:-head}" = head ] || [ -f dist/sdk/index.js ] || { echo "bench: dist/ is missing: run make build" >&2; exit 1; }
+
+mkdir -p "$OUT" .bench/node_modules
+# The code under test, frozen for the whole run (others may rebuild dist/ meanwhile):
+# BENCH_CODE=head (default) compiles the committed provider and SDK into .bench/pkg;
+# BENCH_CODE=worktree copies the current dist/ instead.
+PKG="$ROOT/.bench/pkg"
+rm -rf "$PKG" && mkdir -p "$PKG"
+if [ "${BENCH_CODE:-head}" = head ]; then
+  git archive HEAD package.json tsconfig.json schema.json provider sdk | tar -x -C "$PKG"
+  (cd "$PKG" && "$ROOT/node_modules/.bin/tsc" -p tsconfig.json)
+  BENCH_CODE_REV="$(git rev-parse --short HEAD)"
+else
+  cp -r package.json schema.json dist "$PKG/"
+  BENCH_CODE_REV="$(git rev-parse --short HEAD) + working tree ($(git status --porcelain provider sdk | wc -l) changed files)"
+fi
+export BENCH_CODE_REV
+ln -sfn "$PKG" .bench/node_modules/pulumi-nixos-containers
+npx tsc -p bench/tsconfig.json
+
+# Whatever happens, the benchmark's fleet does not outlive it.
+cleanup() { FLEET_STATE="$OUT/fleet" tests/hosts/fleet down >/dev/null 2>&1 || true; }
+trap cleanup EXIT INT TERM
+
+node "$ROOT/.bench/build/driver.js"
+echo
+cat "$OUT/results.md"
