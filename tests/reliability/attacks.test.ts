@@ -15,28 +15,21 @@
  * logging in with its password and giving it to `sudo -S`.
  */
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Fleet, startFleet } from "../hosts/helpers";
-import { DynamicProviderHarness, makeProjectDir } from "../support/dynamic-harness";
+import type { Fleet } from "../hosts/helpers";
+import type { DynamicProviderHarness } from "../support/dynamic-harness";
 import { SshPool } from "../../provider/host/ssh";
 import { HostEngine, defaultEngineOptions } from "../../provider/host/engine";
 import { RecordingProgress } from "../support/deploy";
 import type { Connection } from "../../provider/host/connection";
-import { change, keyLines, secretHits, sessions, snapshot } from "./support";
+import { change, keyLines, secretHits, sessions, snapshot, useFleetAndProvider } from "./support";
 
 let fleet: Fleet;
 let provider: DynamicProviderHarness;
-let projectDir: string;
-beforeAll(async () => {
-  fleet = startFleet(133, 2);
-  projectDir = makeProjectDir();
-  provider = await DynamicProviderHarness.start({ cwd: projectDir, env: { PULUMI_NIXOS_CONTAINERS_QUIET_MS: "100" } });
-});
-afterAll(async () => {
-  await provider?.stop();
-  if (projectDir) rmSync(projectDir, { recursive: true, force: true });
-  fleet?.down();
+useFleetAndProvider(133, 2, (f, p) => {
+  fleet = f;
+  provider = p;
 });
 
 type Props = Record<string, unknown>;

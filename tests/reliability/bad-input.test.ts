@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Fleet, startFleet } from "../hosts/helpers";
-import { DynamicProviderHarness, makeProjectDir } from "../support/dynamic-harness";
+import type { Fleet } from "../hosts/helpers";
+import type { DynamicProviderHarness } from "../support/dynamic-harness";
 import { validateContainer, formatProblems } from "../../provider/container/validate";
 import { renderContainerModule } from "../../provider/container/module";
 import { readInventory } from "../../provider/inventory/inventory";
@@ -23,20 +23,13 @@ import { SshPool } from "../../provider/host/ssh";
 import { EngineRegistry, defaultEngineOptions } from "../../provider/host/engine";
 import { silentProgress } from "../../provider/host/progress";
 import type { Connection } from "../../provider/host/connection";
-import { sessions } from "./support";
+import { sessions, useFleetAndProvider } from "./support";
 
 let fleet: Fleet;
 let provider: DynamicProviderHarness;
-let projectDir: string;
-beforeAll(async () => {
-  fleet = startFleet(132, 1);
-  projectDir = makeProjectDir();
-  provider = await DynamicProviderHarness.start({ cwd: projectDir, env: { PULUMI_NIXOS_CONTAINERS_QUIET_MS: "100" } });
-});
-afterAll(async () => {
-  await provider?.stop();
-  if (projectDir) rmSync(projectDir, { recursive: true, force: true });
-  fleet?.down();
+useFleetAndProvider(132, 1, (f, p) => {
+  fleet = f;
+  provider = p;
 });
 
 type Props = Record<string, unknown>;

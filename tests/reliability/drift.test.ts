@@ -3,24 +3,17 @@
  * does, through the real dynamic-provider plugin (gRPC) against the
  * simulated fleet. Container data survives every case.
  */
-import { readFileSync, rmSync } from "node:fs";
-import { Fleet, startFleet } from "../hosts/helpers";
-import { DynamicProviderHarness, makeProjectDir } from "../support/dynamic-harness";
+import { readFileSync } from "node:fs";
+import type { Fleet } from "../hosts/helpers";
+import type { DynamicProviderHarness } from "../support/dynamic-harness";
 import { configHash } from "../../provider/container/module";
-import { expectMarkers, expectWhole, rebuildCount, sessions, snapshot, versionedArgs, writeMarkers } from "./support";
+import { expectMarkers, expectWhole, rebuildCount, sessions, snapshot, versionedArgs, writeMarkers, useFleetAndProvider } from "./support";
 
 let fleet: Fleet;
 let provider: DynamicProviderHarness;
-let projectDir: string;
-beforeAll(async () => {
-  fleet = startFleet(131, 1);
-  projectDir = makeProjectDir();
-  provider = await DynamicProviderHarness.start({ cwd: projectDir, env: { PULUMI_NIXOS_CONTAINERS_QUIET_MS: "100" } });
-});
-afterAll(async () => {
-  await provider?.stop();
-  if (projectDir) rmSync(projectDir, { recursive: true, force: true });
-  fleet?.down();
+useFleetAndProvider(131, 1, (f, p) => {
+  fleet = f;
+  provider = p;
 });
 
 const connection = () => {

@@ -4,7 +4,9 @@
  * running system hold), the "as before or fully updated, never in between"
  * invariant, and the container data markers that must survive every fault.
  */
-import { Fleet } from "../hosts/helpers";
+import { rmSync } from "node:fs";
+import { Fleet, startFleet } from "../hosts/helpers";
+import { DynamicProviderHarness, makeProjectDir } from "../support/dynamic-harness";
 import { newEngine, specFor, changeFor } from "../support/deploy";
 import type { ContainerChange } from "../../provider/host/change";
 import type { EngineOptions } from "../../provider/host/engine";
@@ -225,4 +227,25 @@ export function secretHits(fleet: Fleet, hosts: number[], secrets: string[], tex
 /** The lines of a private key worth looking for (the base64 body), plus the whole text. */
 export function keyLines(key: string): string[] {
   return key.split("\n").map((l) => l.trim()).filter((l) => l.length > 20 && !l.startsWith("-----"));
+}
+
+/**
+ * For a test file: its own fleet of `hosts` hosts on subnet 127.0.<octet>, and the real
+ * dynamic-provider plugin in a project directory of its own; both stopped after the file.
+ */
+export function useFleetAndProvider(octet: number, hosts: number, ready: (fleet: Fleet, provider: DynamicProviderHarness) => void): void {
+  let fleet: Fleet | undefined;
+  let provider: DynamicProviderHarness | undefined;
+  let projectDir: string | undefined;
+  beforeAll(async () => {
+    fleet = startFleet(octet, hosts);
+    projectDir = makeProjectDir();
+    provider = await DynamicProviderHarness.start({ cwd: projectDir, env: { PULUMI_NIXOS_CONTAINERS_QUIET_MS: "100" } });
+    ready(fleet, provider);
+  });
+  afterAll(async () => {
+    await provider?.stop();
+    if (projectDir) rmSync(projectDir, { recursive: true, force: true });
+    fleet?.down();
+  });
 }
