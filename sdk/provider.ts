@@ -7,8 +7,6 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-export const IMPLEMENTATION_MODULE = "pulumi-nixos-containers/provider";
-
 export const provider: pulumi.dynamic.ResourceProvider = {
   async check(olds, news) {
     return require("pulumi-nixos-containers/provider").check(olds, news);

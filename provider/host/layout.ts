@@ -2,7 +2,6 @@
  * Where the provider keeps things on a NixOS host, and the one line the host
  * configuration needs. See docs/host-layout.md.
  */
-import { shellQuote } from "./shell";
 
 /** The provider's directory of container modules, imported by the host configuration. */
 export const MODULE_DIR = "/etc/nixos/pulumi-containers";
@@ -48,9 +47,4 @@ in
 /** Unit name of a declarative container. */
 export function unitName(name: string): string {
   return `container@${name}.service`;
-}
-
-/** Quote a path that is built from a validated container name. */
-export function q(path: string): string {
-  return shellQuote(path);
 }

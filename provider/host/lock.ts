@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Host } from "./host";
 import { HostError } from "./errors";
+import { LOCK_DIR } from "./layout";
 import { parseReport, type ScriptReport } from "./protocol";
 import { acquireAndInspect, releaseLock } from "./scripts";
 import type { Progress } from "./progress";
@@ -57,7 +58,7 @@ export class HostLock {
         throw new HostError(
           this.host.id,
           "lock",
-          `${this.host.label}: another deployment (${holder.join(" ")}) has held the lock for more than ${Math.round(waited)} s; it expires at ${new Date(Number(expiry) * 1000).toISOString()}. Wait for it, or if that run is gone, remove ${"/run/lock/pulumi-nixos-containers"} on the host.`,
+          `${this.host.label}: another deployment (${holder.join(" ")}) has held the lock for more than ${Math.round(waited)} s; it expires at ${new Date(Number(expiry) * 1000).toISOString()}. Wait for it, or if that run is gone, remove ${LOCK_DIR} on the host.`,
         );
       }
       if (!announced) {

@@ -101,7 +101,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
         if (culprits.length === 0 && remaining.length === 0 && blamed.length > 1) {
           progress.warn(`${host.label}: the rebuild error names no container; retrying each of ${blamed.map((c) => c.name).join(", ")} on its own to find the one at fault`);
         }
-        await clearJournal(host, blamed.map((c) => c.name));
+        // revert() has emptied their journal entries: nothing of the round is pending on the host.
         return [...settled.values()];
       }
     }
@@ -226,7 +226,6 @@ async function writeModules(host: Host, changes: ContainerChange[], progress: Pr
 }
 
 async function runRebuild(host: Host, action: string, timeoutSeconds: number, names: string[], progress: Progress) {
-  const lines: string[] = [];
   const result = await host.exec(scripts.rebuild(action, timeoutSeconds, names), {
     privileged: true,
     // Up to timeout + 40 s waiting for an earlier, orphaned rebuild, then the rebuild itself.
@@ -237,7 +236,6 @@ async function runRebuild(host: Host, action: string, timeoutSeconds: number, na
   });
   const [output, tail = ""] = result.stdout.split(`${scripts.REBUILD_MARK} `);
   const exit = Number(tail.split("\n")[0]);
-  lines.push(output);
   const timedOut = exit === 124 || exit === 137;
   return { output, outcome: readRebuildOutput(Number.isNaN(exit) ? result.code : exit, output, names, timedOut), report: parseReport(tail) };
 }
@@ -246,10 +244,6 @@ async function revert(host: Host, names: string[], profileLink?: string): Promis
   if (names.length === 0) return;
   const result = await host.exec(scripts.revertModules(names, profileLink), { privileged: true });
   if (!parseReport(result.stdout).complete) throw new HostError(host.id, "write", `${host.label}: rolling back ${names.join(", ")} failed: ${result.stderr.trim()}`);
-}
-
-async function clearJournal(host: Host, names: string[]): Promise<void> {
-  await host.exec(scripts.afterSwitch([], names), { privileged: true });
 }
 
 /**

@@ -15,7 +15,7 @@
  * over the connection defaults the program passes (credentials belong in
  * stack config, not in the inventory).
  */
-import { validateContainer, formatProblems, type Problem } from "../container/validate";
+import { validateContainer, type Problem } from "../container/validate";
 import { formatPath } from "../container/paths";
 import { nearestName } from "../container/suggest";
 import type { SourceDocument } from "./source";
@@ -125,4 +125,3 @@ function originOf(problem: Problem, own: Obj, hostDefaults: Obj, containerPath: 
   return ["defaults", ...problem.path];
 }
 
-export { formatProblems };

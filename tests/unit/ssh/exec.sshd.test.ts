@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { TestSshd, generateKeyPair, makeTempDir, type KeyPair } from "../../support/sshd";
+import { TestSshd, generateKeyPair, makeTempDir, pidAlive, type KeyPair } from "../../support/sshd";
 import { expectSshError, loggedPool, type LoggedPool } from "./helpers";
 
 const DEPLOY_PW = "deploy-Pw 1";
@@ -45,14 +45,6 @@ function host(extra: Record<string, unknown> = {}) {
   return lp.pool.acquireHost({ host: sshd.address, port: sshd.port, hostKey: sshd.hostKeyLine, privateKey: key.privateKey, ...extra });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("plain commands", () => {
   test("stdout, stderr and exit status; a non-zero exit is a result, not an error", async () => {
