@@ -11,7 +11,8 @@ source scripts/pulumi-env.sh
 STACK=demo
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "Starting 3 simulated NixOS hosts (real sshd on 127.0.0.11-13, state in $FLEET_STATE)"
+SUBNET="${FLEET_SUBNET:-127.0.0}"
+step "Starting 3 simulated NixOS hosts (real sshd on $SUBNET.11-13, state in $FLEET_STATE)"
 tests/hosts/fleet up 3
 
 cd examples/fleet
@@ -32,7 +33,7 @@ pulumi stack output containers --json | node -e '
 
 step "What each container really runs (read on the hosts)"
 for i in 1 2 3; do
-  ssh -i "$FLEET_STATE/keys/root_ed25519" -o UserKnownHostsFile="$FLEET_STATE/known_hosts" -o BatchMode=yes root@127.0.0.1$i \
+  ssh -i "$FLEET_STATE/keys/root_ed25519" -o UserKnownHostsFile="$FLEET_STATE/known_hosts" -o BatchMode=yes "root@$SUBNET.1$i" \
     'for f in /run/nixos-containers-sim/*.json; do [ -e "$f" ] || continue; n=$(basename "$f" .json); printf "host'$i'  %-8s %s  %s\n" "$n" "$(nixos-container status "$n")" "$(sed -n "s/.*\"system\": *\"\([^\"]*\)\".*/\1/p" "$f" | sed "s#/nix/store/[a-z0-9]*-#…-#")"; done'
 done
 
@@ -47,7 +48,7 @@ pulumi config rm inventory >/dev/null
 step "Done"
 cat <<EOT
 The fleet keeps running. To look around:
-  ssh -i $FLEET_STATE/keys/root_ed25519 -o UserKnownHostsFile=$FLEET_STATE/known_hosts root@127.0.0.11
+  ssh -i $FLEET_STATE/keys/root_ed25519 -o UserKnownHostsFile=$FLEET_STATE/known_hosts root@$SUBNET.11
 To tear down:
   (source scripts/pulumi-env.sh && cd examples/fleet && pulumi destroy --yes --stack $STACK)
   make hosts-down

@@ -100,7 +100,9 @@ describe("a one-line change to one container", () => {
   it("preview-md renders the same change for a pull request", () => {
     const json = stack.preview("--json");
     expect(json.code).toBe(0);
-    const markdown = execFileSync(process.execPath, [join(ROOT, "dist", "provider", "cli", "main.js"), "preview-md"], { input: json.stdout, encoding: "utf8" });
+    // The golden names the fleet's default test subnet (TEST_SUBNET_BASE may move it).
+    const markdown = execFileSync(process.execPath, [join(ROOT, "dist", "provider", "cli", "main.js"), "preview-md"], { input: json.stdout, encoding: "utf8" })
+      .replaceAll(`${fleet.subnet}.`, "127.0.140.");
     const golden = join(__dirname, "golden", "preview-md-cache-port.md");
     if (process.env.UPDATE_GOLDEN === "1" || !existsSync(golden)) writeFileSync(golden, markdown);
     expect(markdown).toBe(readFileSync(golden, "utf8"));

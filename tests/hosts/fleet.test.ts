@@ -48,7 +48,7 @@ describe("fleet up / manifest", () => {
   test("manifest lists every host with keys, users, logs; known_hosts is ready", () => {
     const m = f.manifest();
     expect(m.hosts.map((h) => [h.name, h.address, h.port])).toEqual([
-      ["host1", "127.0.113.11", 22], ["host2", "127.0.113.12", 22], ["host3", "127.0.113.13", 22]]);
+      ["host1", `${f.subnet}.11`, 22], ["host2", `${f.subnet}.12`, 22], ["host3", `${f.subnet}.13`, 22]]);
     for (const h of m.hosts) {
       expect(h.hostKey).toMatch(/^ssh-ed25519 AAAA/);
       expect(h.hostKeyFingerprint).toMatch(/^SHA256:/);

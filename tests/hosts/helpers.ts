@@ -153,10 +153,18 @@ export function readJsonl(p: string): any[] {
     .map((l) => JSON.parse(l));
 }
 
-/** Bring up N hosts in a fresh state dir on subnet 127.0.<octet>. */
+/**
+ * The loopback subnet of a test file's fleet: 127.0.<octet>, or <TEST_SUBNET_BASE>.<octet>, so two
+ * checkouts can run their tests side by side (each test file has its own octet).
+ */
+export function testSubnet(octet: number): string {
+  return `${process.env.TEST_SUBNET_BASE ?? "127.0"}.${octet}`;
+}
+
+/** Bring up N hosts in a fresh state dir on subnet testSubnet(octet). */
 export function startFleet(octet: number, n: number, args: string[] = []): Fleet {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), `fleet-test-${octet}-`));
-  const f = new Fleet(state, `127.0.${octet}`);
+  const f = new Fleet(state, testSubnet(octet));
   f.must("up", String(n), ...args);
   return f;
 }
