@@ -5,7 +5,7 @@
  */
 import * as lifecycle from "../lifecycle";
 import { acquireHost } from "../host/ssh";
-import { stderrProgress } from "../host/progress";
+import { stderrProgress } from "../deploy/progress";
 import type { Connection } from "../host/connection";
 
 const context = lifecycle.contextFrom((connection: Connection) =>

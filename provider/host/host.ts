@@ -1,8 +1,8 @@
 /**
- * The transport seam. Everything above `host/` (layout, locking, rebuild
- * scheduling, lifecycle) speaks to a machine only through this interface, so
- * the same deployment logic runs over SSH or against a local namespace.
- * Implementations: `ssh/ssh-host.ts` (ssh2), `local-host.ts` (a local shell, tests).
+ * The transport seam. Everything above `host/` (the deployment engine in
+ * `deploy/`, the lifecycle, the CLI) speaks to a machine only through this
+ * interface, so the same deployment logic runs over any transport.
+ * Implementation: `ssh/ssh-host.ts` (ssh2).
  */
 
 export interface ExecOptions {

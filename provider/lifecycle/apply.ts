@@ -8,7 +8,7 @@ import { configHash } from "../container/module";
 import { outputsFor } from "./outputs";
 import { resourceId } from "./identity";
 import { redactorFor } from "../host/ssh/redact";
-import type { ContainerChange } from "../host/change";
+import type { ContainerChange } from "../deploy/change";
 import type { ContainerSpec } from "../container/validate";
 
 export async function create(ctx: LifecycleContext, inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {

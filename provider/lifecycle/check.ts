@@ -5,7 +5,7 @@
  */
 import { validateContainer } from "../container/validate";
 import { renderContainerModule } from "../container/module";
-import type { Progress } from "../host/progress";
+import type { Progress } from "../deploy/progress";
 import { formatPath } from "../container/paths";
 import { nixConfigMismatch, problemToFailure, withoutInternalKeys } from "./inputs";
 import { unknownPaths, UNKNOWN } from "./unknown";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "../host/connection";
 import type { Host } from "../host/host";
-import { EngineRegistry, defaultEngineOptions, type HostEngine } from "../host/engine";
+import { EngineRegistry, defaultEngineOptions, type HostEngine } from "../deploy/engine";
 
 export interface LifecycleContext {
   engineFor(connection: Connection): HostEngine;

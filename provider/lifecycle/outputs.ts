@@ -1,7 +1,7 @@
 /** The outputs of a NixosContainer: its inputs plus what the host reports. */
 import { configHash } from "../container/module";
-import { modulePath } from "../host/layout";
-import type { ContainerState } from "../host/change";
+import { modulePath } from "../deploy/layout";
+import type { ContainerState } from "../deploy/change";
 import type { ContainerSpec } from "../container/validate";
 import type { NixosContainerOutputs } from "../container/outputs";
 import { hostLabel } from "./identity";

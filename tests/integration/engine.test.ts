@@ -6,7 +6,7 @@
  */
 import { Fleet, startFleet } from "../hosts/helpers";
 import { newEngine, specFor, changeFor, rebuilds, unitOps } from "../support/deploy";
-import { IMPORT_LINE } from "../../provider/host/layout";
+import { IMPORT_LINE } from "../../provider/deploy/layout";
 import { renderContainerModule } from "../../provider/container/module";
 
 let fleet: Fleet;

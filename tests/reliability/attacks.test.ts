@@ -20,7 +20,7 @@ import { join, relative } from "node:path";
 import type { Fleet } from "../hosts/helpers";
 import type { DynamicProviderHarness } from "../support/dynamic-harness";
 import { SshPool } from "../../provider/host/ssh";
-import { HostEngine, defaultEngineOptions } from "../../provider/host/engine";
+import { HostEngine, defaultEngineOptions } from "../../provider/deploy/engine";
 import { RecordingProgress } from "../support/deploy";
 import type { Connection } from "../../provider/host/connection";
 import { change, keyLines, secretHits, sessions, snapshot, useFleetAndProvider } from "./support";

@@ -20,8 +20,8 @@ import { readInventory } from "../../provider/inventory/inventory";
 import { parseSource, SourceError } from "../../provider/inventory/source";
 import * as lifecycle from "../../provider/lifecycle";
 import { SshPool } from "../../provider/host/ssh";
-import { EngineRegistry, defaultEngineOptions } from "../../provider/host/engine";
-import { silentProgress } from "../../provider/host/progress";
+import { EngineRegistry, defaultEngineOptions } from "../../provider/deploy/engine";
+import { silentProgress } from "../../provider/deploy/progress";
 import type { Connection } from "../../provider/host/connection";
 import { sessions, useFleetAndProvider } from "./support";
 

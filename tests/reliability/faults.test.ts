@@ -12,7 +12,7 @@
  */
 import { Fleet, startFleet } from "../hosts/helpers";
 import { newEngine } from "../support/deploy";
-import { INDEX_TEXT } from "../../provider/host/layout";
+import { INDEX_TEXT } from "../../provider/deploy/layout";
 import { renderContainerModule } from "../../provider/container/module";
 import { specFor } from "../support/deploy";
 import {

@@ -8,8 +8,8 @@ import { rmSync } from "node:fs";
 import { Fleet, startFleet } from "../hosts/helpers";
 import { DynamicProviderHarness, makeProjectDir } from "../support/dynamic-harness";
 import { newEngine, specFor, changeFor } from "../support/deploy";
-import type { ContainerChange } from "../../provider/host/change";
-import type { EngineOptions } from "../../provider/host/engine";
+import type { ContainerChange } from "../../provider/deploy/change";
+import type { EngineOptions } from "../../provider/deploy/engine";
 
 export const MODULE_DIR = "/etc/nixos/pulumi-containers";
 export const JOURNAL_DIR = "/var/lib/pulumi-nixos-containers/journal";

@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { Fleet, type ManifestHost } from "../hosts/helpers";
 import { SshPool } from "../../provider/host/ssh";
-import { HostEngine, defaultEngineOptions, type EngineOptions } from "../../provider/host/engine";
-import type { ContainerChange } from "../../provider/host/change";
-import type { Progress } from "../../provider/host/progress";
+import { HostEngine, defaultEngineOptions, type EngineOptions } from "../../provider/deploy/engine";
+import type { ContainerChange } from "../../provider/deploy/change";
+import type { Progress } from "../../provider/deploy/progress";
 import { validateContainer, formatProblems, type ContainerSpec } from "../../provider/container/validate";
 import { renderContainerModule } from "../../provider/container/module";
 

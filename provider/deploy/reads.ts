@@ -2,7 +2,7 @@
  * Batched reads for refresh: every container asked about within a short
  * window is read in one round trip. Reads take no lock: they only look.
  */
-import type { Host } from "./host";
+import type { Host } from "../host/host";
 import type { ContainerState } from "./change";
 import { parseReport } from "./protocol";
 import { readContainers } from "./scripts";

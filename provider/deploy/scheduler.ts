@@ -4,8 +4,8 @@
  * its containers changed. Rounds on one host never overlap; rounds on
  * different hosts run in parallel.
  */
-import type { Host } from "./host";
-import type { ContainerChange, ChangeResult } from "./change";
+import type { Host } from "../host/host";
+import type { ContainerChange, ChangeResult, ChangeOutcome } from "./change";
 import { runRound, type RoundOptions } from "./round";
 import type { Progress } from "./progress";
 
@@ -45,24 +45,46 @@ export class HostScheduler {
     private readonly options: SchedulerOptions,
   ) {}
 
+  /** One container's change (NixosContainer): it waits for the rest of its host's burst. */
   submit(change: ContainerChange): Promise<ChangeResult> {
     const now = Date.now();
     if (this.options.arrivals) this.options.arrivals.last = now;
     return new Promise((resolve, reject) => {
-      if (this.queue.some((w) => w.change.name === change.name)) {
-        reject(new Error(`${this.host.label}: container "${change.name}" already has a change waiting in this run`));
-        return;
-      }
-      this.queue.push({ change, solo: !this.options.coalesce, resolve, reject });
+      if (!this.enqueue(change, !this.options.coalesce, resolve, reject)) return;
       this.schedule();
     });
   }
 
-  private schedule(): void {
+  /**
+   * A whole batch at once (NixosHost: all of a host's changes): nothing else is coming, so its
+   * round starts now. Every change settles on its own, so one failure never hides the others.
+   */
+  submitBatch(changes: ContainerChange[]): Promise<ChangeOutcome[]> {
+    const outcomes = changes.map(
+      (change) =>
+        new Promise<ChangeOutcome>((resolve) => {
+          this.enqueue(change, false, (result) => resolve({ name: change.name, result }), (error) => resolve({ name: change.name, error }));
+        }),
+    );
+    this.schedule(0);
+    return Promise.all(outcomes);
+  }
+
+  private enqueue(change: ContainerChange, solo: boolean, resolve: (r: ChangeResult) => void, reject: (e: Error) => void): boolean {
+    if (this.queue.some((w) => w.change.name === change.name)) {
+      reject(new Error(`${this.host.label}: container "${change.name}" already has a change waiting in this run`));
+      return false;
+    }
+    this.queue.push({ change, solo, resolve, reject });
+    return true;
+  }
+
+  private schedule(delayMs?: number): void {
     if (this.running) return;
     if (!this.timer) this.firstArrival = Date.now();
     clearTimeout(this.timer);
-    this.arm();
+    if (delayMs === 0) this.timer = setTimeout(() => void this.flush(), 0);
+    else this.arm();
   }
 
   /** Start the round when every host has been quiet for quietMs, or maxWaitMs after this host's first change. */

@@ -5,7 +5,7 @@
  * their new system, report, unlock. Nothing here knows about SSH or Pulumi.
  */
 import { createHash } from "node:crypto";
-import type { Host } from "./host";
+import type { Host } from "../host/host";
 import type { ContainerChange, ChangeResult, ContainerState } from "./change";
 import { ChangeError, HostError, errorExcerpt } from "./errors";
 import { HostLock } from "./lock";

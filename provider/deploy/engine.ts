@@ -4,8 +4,8 @@
  * scheduler (one rebuild per round) and its reader (one round trip per
  * refresh batch).
  */
-import type { Host } from "./host";
-import type { ContainerChange, ChangeResult, ContainerState } from "./change";
+import type { Host } from "../host/host";
+import type { ContainerChange, ChangeResult, ChangeOutcome, ContainerState } from "./change";
 import { HostScheduler, type SchedulerOptions } from "./scheduler";
 import { HostReader } from "./reads";
 import { stderrProgress, type Progress } from "./progress";
@@ -38,12 +38,23 @@ export class HostEngine {
     this.reader = new HostReader(host);
   }
 
+  /** One container's change; coalesced with the others that reach this host in the same burst. */
   apply(change: ContainerChange): Promise<ChangeResult> {
     return this.scheduler.submit(change);
   }
 
+  /** Every change of a batch in one round, started at once; each change settles on its own. */
+  applyBatch(changes: ContainerChange[]): Promise<ChangeOutcome[]> {
+    return this.scheduler.submitBatch(changes);
+  }
+
   read(name: string): Promise<ContainerState> {
     return this.reader.read(name);
+  }
+
+  /** Several containers in one round trip. */
+  readAll(names: string[]): Promise<ContainerState[]> {
+    return Promise.all(names.map((n) => this.reader.read(n)));
   }
 
   get rounds(): number {

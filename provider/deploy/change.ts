@@ -36,3 +36,10 @@ export interface ChangeResult {
   /** Units that failed during activation but are not this container's. */
   warnings: string[];
 }
+
+/** How one change of a batch ended: applied (result) or not (error). */
+export interface ChangeOutcome {
+  name: string;
+  result?: ChangeResult;
+  error?: Error;
+}

@@ -4,7 +4,7 @@
  * validated before they get here and are quoted anyway. Output is
  * line-oriented (`KEYWORD name value`) and parsed by protocol.ts.
  */
-import { shellQuote as sq } from "./shell";
+import { shellQuote as sq } from "../host/shell";
 import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, STATE_DIR } from "./layout";
 
 /**
