@@ -10,6 +10,10 @@ import type { NixosContainerArgs } from "./args";
 import { validateContainer } from "../provider/container/validate";
 import { renderContainerModule } from "../provider/container/module";
 import { CONNECTION_SECRET_KEYS } from "../provider/host/connection";
+import { OWNER_KEY, ownerInput } from "./owner";
+
+/** The type token Pulumi gives this dynamic resource (`pulumi-nodejs:dynamic/<module>:<type>`). */
+export const NIXOS_CONTAINER_TYPE = "pulumi-nodejs:dynamic/nixos:NixosContainer";
 
 const OUTPUT_ONLY = ["host", "configHash", "status", "ipAddress", "modulePath", "systemPath"] as const;
 
@@ -41,6 +45,7 @@ export class NixosContainer extends pulumi.dynamic.Resource {
       nixConfig: renderInProgram(name, { ...nixInputs, name: containerName }),
     };
     for (const key of OUTPUT_ONLY) props[key] = undefined;
+    props[OWNER_KEY] = ownerInput(NIXOS_CONTAINER_TYPE, name, opts);
     super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "nixos", "NixosContainer");
   }
 }

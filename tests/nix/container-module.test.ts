@@ -3,6 +3,7 @@
  * each parsed by the real Nix parser, and evaluated to prove that the
  * options and the container config come out as the spec said.
  */
+import { MACHINE_NIX_ENV } from "./helpers/nix-cli";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { renderContainerModule } from "../../provider/container/module";
 import { CONNECTION } from "../support/specs";
 
 const GOLDEN = join(__dirname, "golden", "container");
-const nix = (args: string[]) => execFileSync("nix-instantiate", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const nix = (args: string[]) => execFileSync("nix-instantiate", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: MACHINE_NIX_ENV });
 
 /** One spec per option (and the interesting combinations). */
 const CASES: Record<string, Record<string, unknown>> = {

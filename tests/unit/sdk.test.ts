@@ -144,6 +144,17 @@ hosts:
     expect(registered.find((x) => x.name === "host2/cache")!.inputs.privateNetwork).toBeUndefined();
   });
 
+  it("tells the provider who owns each container: organization, project, stack and the URN the engine gives it", async () => {
+    const file = write(`hosts:\n  host2:\n    connection: { host: 127.0.0.12 }\n    containers:\n      cache: { config: {} }\n`);
+    const fleet = new Fleet("owned", { inventory: file });
+    const alone = new NixosContainer("alone", { connection: CONNECTION, config: {} });
+    for (const [name, resource] of [["host2/cache", fleet.containers["host2/cache"]], ["alone", alone]] as const) {
+      const urn = await value(resource.urn);
+      expect(registered.find((x) => x.name === name)!.inputs.__owner).toEqual({ organization: "organization", project: "project", stack: "stack", urn });
+    }
+    expect(await value(fleet.containers["host2/cache"].urn)).toContain("nixos:index:Fleet$pulumi-nodejs:dynamic/nixos:NixosContainer::host2/cache");
+  });
+
   it("names the file, line and key of every problem", () => {
     const file = write(`hosts:
   host1:
