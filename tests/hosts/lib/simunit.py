@@ -64,7 +64,7 @@ def parse_timespan(text):
         if pos == len(s):
             return total if seen else None
         m = re.match(r"([0-9]+)(?:\.([0-9]*))?", s[pos:])
-        if not m or (m.group(1) == "" and not m.group(2)):
+        if not m:
             return None
         pos += m.end()
         while pos < len(s) and s[pos].isspace():
