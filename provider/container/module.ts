@@ -25,11 +25,20 @@ const DEPLOYMENT_ONLY = new Set([
 
 export const MODULE_HEADER_MARK = "# Managed by pulumi-nixos-containers.";
 
+/** The configuration of a container given no config, path or flake: an empty NixOS module. */
+const BARE_CONFIG = raw("{ ... }: { }");
+
 export function renderContainerModule(spec: ContainerSpec): string {
   const options: NixAttrs = {};
   for (const [key, value] of Object.entries(spec)) {
     if (DEPLOYMENT_ONLY.has(key) || value === undefined) continue;
     options[key] = key === "config" ? containerConfig(value as ContainerSpec["config"]) : (value as NixValue);
+  }
+  // Without config, path or flake NixOS has no system to run and refuses the container
+  // (`containers.<name>.path' has no value); like `nixos-container create` without
+  // --config, the container then runs a bare NixOS.
+  if (spec.config === undefined && spec.path === undefined && spec.flake === undefined) {
+    options.config = BARE_CONFIG;
   }
   // In-place updates need NixOS to keep its hands off a changed autoStart
   // container; the provider then reloads it (reference G.4, E.3).

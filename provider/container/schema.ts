@@ -114,7 +114,7 @@ export const NixosContainerInputsSchema = z
       .optional()
       .meta({
         description:
-          "The container's NixOS configuration: an object rendered to Nix (use the nix`…` template or {\"$nix\": \"…\"} for raw Nix such as `with pkgs; [ vim ]`), or a string holding a whole NixOS module used as is. Everything here lands world-readable in /nix/store: never put secrets in it. Exclusive with flake and path.",
+          "The container's NixOS configuration: an object rendered to Nix (use the nix`…` template or {\"$nix\": \"…\"} for raw Nix such as `with pkgs; [ vim ]`), or a string holding a whole NixOS module used as is. Everything here lands world-readable in /nix/store: never put secrets in it. Exclusive with flake and path. With none of config, path and flake the container runs a bare NixOS (the module renders `config = { ... }: { };`), as `nixos-container create` without --config gives.",
         nixosOption: opt("config"),
       }),
     // Unlike nixpkgs, path lands in NAME.conf (SYSTEM_PATH=) and in the unit's ExecReload

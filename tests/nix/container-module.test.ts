@@ -4,19 +4,23 @@
  * options and the container config come out as the spec said.
  */
 import { MACHINE_NIX_ENV } from "./helpers/nix-cli";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateContainer, formatProblems } from "../../provider/container/validate";
 import { renderContainerModule } from "../../provider/container/module";
 import { CONNECTION } from "../support/specs";
 
 const GOLDEN = join(__dirname, "golden", "container");
+/** The simulated host's evaluation entry (tests/hosts/nix): NixOS's module system for `containers`. */
+const HOST_EVAL = join(__dirname, "..", "hosts", "nix", "eval.nix");
 const nix = (args: string[]) => execFileSync("nix-instantiate", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: MACHINE_NIX_ENV });
 
 /** One spec per option (and the interesting combinations). */
 const CASES: Record<string, Record<string, unknown>> = {
   minimal: { config: {} },
+  bare: {},
   "config-structured": {
     config: {
       services: { nginx: { enable: true, virtualHosts: { "example.org": { root: "/var/www" } } } },
@@ -116,6 +120,32 @@ it("keeps every special character of a config string value", () => {
   const file = join(GOLDEN, "config-escapes.nix");
   const expr = `(import ${file} { lib = {}; pkgs = {}; }).containers.web.config { config = {}; lib = {}; pkgs = {}; }`;
   expect(JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]))).toEqual(CASES["config-escapes"].config);
+});
+
+describe("a spec with no config, path or flake", () => {
+  const file = join(GOLDEN, "bare.nix");
+  /** Evaluates a host configuration importing MODULE with the simulated host's NixOS module system. */
+  const evaluateOnHost = (module: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "bare-"));
+    writeFileSync(join(dir, "configuration.nix"), `{ imports = [ ${module} ]; networking.hostName = "h"; system.stateVersion = "25.11"; }\n`);
+    return spawnSync("nix-instantiate", ["--readonly-mode", "--eval", "--strict", "--json", HOST_EVAL, "--argstr", "configuration", join(dir, "configuration.nix")], { encoding: "utf8", env: MACHINE_NIX_ENV });
+  };
+
+  it("gets an empty NixOS module as its config: a bare container", () => {
+    const expr = `(import ${file} { lib = {}; pkgs = {}; }).containers.web.config { config = {}; lib = {}; pkgs = {}; }`;
+    expect(JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]))).toEqual({});
+  });
+
+  it("evaluates as a host's container, where the module without it is refused as NixOS refuses it", () => {
+    const bare = evaluateOnHost(file);
+    expect(bare.status).toBe(0);
+    expect(JSON.parse(bare.stdout).containers.web).toMatchObject({ hasConfig: true, flake: null });
+    const dir = mkdtempSync(join(tmpdir(), "bare-"));
+    writeFileSync(join(dir, "web.nix"), "{ containers.web = { }; }\n");
+    const empty = evaluateOnHost(join(dir, "web.nix"));
+    expect(empty.status).not.toBe(0);
+    expect(empty.stderr).toContain("error: The option `containers.web.path' was accessed but has no value defined. Try setting the option.");
+  });
 });
 
 it("uses a config string as the module, unchanged", () => {

@@ -327,7 +327,7 @@ describe("accepted values arrive byte-exact", () => {
     expect(config.hostileNames).toEqual(attrNames);
     // The bindMounts keys never reach the host's conf, only their mount points do.
     const conf = fleet.ok(1, "cat /etc/nixos-containers/strings.conf");
-    expect(conf).toMatch(/EXTRA_NSPAWN_FLAGS=" --bind-ro=\/srv\/data:\/data --bind-ro=\/logs "/);
+    expect(conf).toMatch(/EXTRA_NSPAWN_FLAGS=" --bind-ro=\/srv\/data:\/data --bind-ro=\/logs"\n/);
     expect(conf).not.toContain("rm -rf");
     expect(fleet.ssh(1, "ls /tmp/pwned-value").code).not.toBe(0);
   });
