@@ -62,7 +62,7 @@ export class HostLock {
         );
       }
       if (!announced) {
-        this.progress.info(`${this.host.label}: waiting for the deployment lock held by ${holder.join(" ")} (expires ${new Date(Number(expiry) * 1000).toISOString()})`);
+        this.progress.status(`${this.host.label}: waiting for the deployment lock held by ${holder.join(" ")} (expires ${new Date(Number(expiry) * 1000).toISOString()})`);
         announced = true;
       }
       await new Promise((r) => setTimeout(r, Math.min(options.pollMs ?? 1000 * Math.min(attempt, 5), 5000)));

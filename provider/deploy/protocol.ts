@@ -69,6 +69,7 @@ export function parseReport(stdout: string): ScriptReport {
       case "FLAKE":
       case "IMPORTED":
       case "WRITABLE":
+      case "MANAGED":
       case "SYSPROFILE":
       case "PROFILE_RESTORED":
         report.fields.set(keyword, [first, ...rest].join(" "));

@@ -14,6 +14,7 @@ import { parseReport, hostSideSettings, addressFromConf, parseConf, type Contain
 import { readRebuildOutput, type RebuildOutcome } from "./rebuild-output";
 import * as scripts from "./scripts";
 import { elapsed, type Progress } from "./progress";
+import type { RoundTally } from "./summary";
 
 export interface RoundOptions {
   lockWaitSeconds: number;
@@ -27,7 +28,8 @@ export type Settled = { change: ContainerChange; result?: ChangeResult; error?: 
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
-export async function runRound(host: Host, changes: ContainerChange[], progress: Progress, options: RoundOptions): Promise<Settled[]> {
+/** `tally` collects what the host's summary line reports (summary.ts). */
+export async function runRound(host: Host, changes: ContainerChange[], progress: Progress, options: RoundOptions, tally?: RoundTally): Promise<Settled[]> {
   const names = changes.map((c) => c.name);
   const action = changes[0].rebuildAction;
   const timeout = Math.max(...changes.map((c) => c.rebuildTimeoutSeconds));
@@ -35,7 +37,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
   const settled = new Map<string, Settled>(changes.map((c) => [c.name, { change: c }]));
   const fail = (name: string, error: Error) => (settled.get(name)!.error = error);
 
-  progress.info(`${host.label}: ${describeBatch(changes)}`);
+  progress.status(`${host.label}: ${describeBatch(changes)}: locking`);
   let step: RoundStep = "write";
   const before = await lock.acquire(names, { leaseSeconds: timeout * 2 + (options.leaseMarginSeconds ?? 600), waitSeconds: options.lockWaitSeconds });
   try {
@@ -43,6 +45,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       progress.warn(`${host.label}: restored ${before.recovered.join(", ")} from an earlier run that was interrupted before it finished`);
     }
     checkHostSetup(host, before);
+    if (tally) tally.managedBefore = Number(before.fields.get("MANAGED") ?? 0);
 
     const active = changes.filter((c) => {
       const refusal = refuse(host, c, before.containers.get(c.name) ?? {}, before.recovered.includes(c.name));
@@ -60,16 +63,20 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     let bootDefault: string | undefined;
     for (let lockRetry = 0; ; ) {
       const started = Date.now();
-      progress.info(`${host.label}: nixos-rebuild ${action} (${remaining.length} container${remaining.length === 1 ? "" : "s"})`);
+      progress.status(`${host.label}: nixos-rebuild ${action} (${remaining.length} container${remaining.length === 1 ? "" : "s"})`);
       const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
+      if (tally) {
+        tally.rebuilds++;
+        tally.rebuildMs += Date.now() - started;
+      }
       outcome = run.outcome;
       after = run.report;
       const profile = after.fields.get("SYSPROFILE");
       bootDefault ??= profile && /^system-[0-9]+-link$/.test(profile) ? profile : undefined;
-      progress.info(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} after ${elapsed(started)}`);
+      progress.status(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} in ${elapsed(started)}`);
       if (outcome.phase === "ok" || outcome.phase === "activation") break;
       if (outcome.phase === "lock" && lockRetry++ < (options.switchLockRetries ?? 5)) {
-        progress.info(`${host.label}: another nixos-rebuild holds the switch lock; retrying in ${2 * lockRetry} s`);
+        progress.status(`${host.label}: another nixos-rebuild holds the switch lock; retrying in ${2 * lockRetry} s`);
         await new Promise((r) => setTimeout(r, 2000 * lockRetry));
         continue;
       }
@@ -211,7 +218,9 @@ async function writeModules(host: Host, changes: ContainerChange[], progress: Pr
   );
   const written = files.filter((f) => f.text !== undefined).map((f) => modulePath(f.name));
   const removed = files.filter((f) => f.text === undefined).map((f) => modulePath(f.name));
-  progress.info(`${host.label}: ${[written.length > 0 && `writing ${written.join(", ")}`, removed.length > 0 && `removing ${removed.join(", ")}`].filter(Boolean).join("; ")}`);
+  const count = (n: number) => `${n} module${n === 1 ? "" : "s"}`;
+  progress.status(`${host.label}: ${[written.length > 0 && `writing ${count(written.length)}`, removed.length > 0 && `removing ${count(removed.length)}`].filter(Boolean).join(", ")}`);
+  progress.debug(`${host.label}: ${[written.length > 0 && `writing ${written.join(", ")}`, removed.length > 0 && `removing ${removed.join(", ")}`].filter(Boolean).join("; ")}`);
   const result = await host.exec(script, { privileged: true, stdin: payload }).catch(async (e: Error) => {
     // Cut mid-write: some modules of the round may already be in place. Put them back now if the
     // host answers again (else the journal lets the next run do it first).
@@ -225,13 +234,25 @@ async function writeModules(host: Host, changes: ContainerChange[], progress: Pr
   }
 }
 
+/** The phases of nixos-rebuild a user watches, by the line that starts each. */
+const REBUILD_PHASES: [RegExp, string][] = [
+  [/^waiting for /, "waiting for an earlier rebuild to finish"],
+  [/^building /, "building"],
+  [/^(activating the configuration|stopping the following units|restarting systemd)/, "activating"],
+];
+
 async function runRebuild(host: Host, action: string, timeoutSeconds: number, names: string[], progress: Progress) {
+  // After the mark comes the script's report (module texts in base64), not rebuild output.
+  let reportStarted = false;
   const result = await host.exec(scripts.rebuild(action, timeoutSeconds, names), {
     privileged: true,
     // Up to timeout + 40 s waiting for an earlier, orphaned rebuild, then the rebuild itself.
     timeoutMs: (2 * timeoutSeconds + 100) * 1000,
     onStdoutLine: (line) => {
-      if (/^(waiting|building|activating|stopping|starting|restarting|reloading|NOT restarting|the following|warning:|error:)/.test(line)) progress.info(`${host.label}: | ${line}`);
+      if (reportStarted || (reportStarted = line.startsWith(scripts.REBUILD_MARK))) return;
+      progress.debug(`${host.label}: | ${line}`);
+      const phase = REBUILD_PHASES.find(([re]) => re.test(line))?.[1];
+      if (phase) progress.status(`${host.label}: nixos-rebuild ${action}: ${phase}`);
     },
   });
   const [output, tail = ""] = result.stdout.split(`${scripts.REBUILD_MARK} `);
@@ -277,11 +298,13 @@ async function bringOntoNewSystem(
     const needsRestart = c.updateStrategy === "restart" || hostSideSettings(old.conf) !== hostSideSettings(now.conf);
     return { name: c.name, action: needsRestart ? "restart" : "reload" };
   });
-  for (const s of steps) if (s.action !== "none") progress.info(`${host.label}: ${s.action} ${s.name}`);
+  const acting = steps.filter((s) => s.action !== "none");
+  if (acting.length > 0) progress.status(`${host.label}: ${acting.map((s) => `${s.action} ${s.name}`).join(", ")}`);
   const result = await host.exec(scripts.afterSwitch(steps, journalled, lockToken), { privileged: true, timeoutMs: 15 * 60 * 1000 });
   const report = parseReport(result.stdout);
   const failures = new Map<string, string>();
   const outputFor = stepOutputs(result.stdout);
+  for (const [name, text] of outputFor) for (const line of text.split("\n")) if (line) progress.debug(`${host.label}: ${name}: | ${line}`);
   for (const did of report.actions) {
     if (did.status === 0) actions.set(did.name, did.action as scripts.PostAction);
     else failures.set(did.name, `${did.action} of ${did.name} failed (exit ${did.status}):\n${outputFor.get(did.name) ?? ""}`.trimEnd());

@@ -8,6 +8,7 @@ import type { Host } from "../host/host";
 import type { ContainerChange, ChangeResult, ChangeOutcome } from "./change";
 import { runRound, type RoundOptions } from "./round";
 import type { Progress } from "./progress";
+import { HostSummary, newTally } from "./summary";
 
 export interface SchedulerOptions extends RoundOptions {
   /** Wait this long after the last change arrived before starting a round. */
@@ -38,6 +39,9 @@ export class HostScheduler {
   private firstArrival = 0;
   /** Rounds run so far (for tests and the benchmark). */
   rounds = 0;
+  /** The rounds since the host's last summary line, and the resources they served. */
+  private summary = new HostSummary();
+  private summaryUrns = new Set<string>();
 
   constructor(
     private readonly host: Host,
@@ -101,6 +105,14 @@ export class HostScheduler {
     }, Math.max(0, at - now));
   }
 
+  /** Once nothing more is queued: one line for what this host's rounds did. */
+  private reportSummary(): void {
+    if (this.summary.empty) return;
+    this.progress.about([...this.summaryUrns]).info(this.summary.line(this.host.label));
+    this.summary = new HostSummary();
+    this.summaryUrns = new Set();
+  }
+
   private takeBatch(): Waiting[] {
     const first = this.queue[0];
     if (first.solo) return this.queue.splice(0, 1);
@@ -114,9 +126,13 @@ export class HostScheduler {
     if (this.queue.length === 0) return;
     this.running = true;
     const batch = this.takeBatch();
+    const urns = batch.map((w) => w.change.owner?.urn).filter((u): u is string => !!u);
+    for (const u of urns) this.summaryUrns.add(u);
     try {
       this.rounds++;
-      const settled = await runRound(this.host, batch.map((w) => w.change), this.progress, this.options);
+      const tally = newTally();
+      const settled = await runRound(this.host, batch.map((w) => w.change), this.progress.about(urns), this.options, tally);
+      this.summary.add(tally, settled.map((s) => ({ change: s.change, ok: !!s.result, retrying: !!s.retrySolo })));
       for (const s of settled) {
         const waiting = batch.find((w) => w.change.name === s.change.name)!;
         if (s.retrySolo) this.queue.push({ ...waiting, solo: true });
@@ -124,9 +140,11 @@ export class HostScheduler {
         else waiting.reject(s.error ?? new Error(`${this.host.label}: ${s.change.name}: no result`));
       }
     } catch (e) {
+      this.summary.add(newTally(), batch.map((w) => ({ change: w.change, ok: false, retrying: false })));
       for (const w of batch) w.reject(e as Error);
     } finally {
       this.running = false;
+      if (this.queue.length === 0) this.reportSummary();
       if (this.queue.length > 0) {
         clearTimeout(this.timer);
         this.timer = undefined;

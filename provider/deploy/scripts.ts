@@ -90,6 +90,8 @@ echo "HOSTNAME $(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"
 if is_flake_host; then echo "FLAKE yes"; else echo "FLAKE no"; fi
 if grep -qs 'pulumi-containers' /etc/nixos/configuration.nix /etc/nixos/flake.nix; then echo "IMPORTED yes"; else echo "IMPORTED no"; fi
 if [ -d ${MODULE_DIR} ] && [ ! -w ${MODULE_DIR} ]; then echo "WRITABLE no"; else echo "WRITABLE yes"; fi
+# How many containers the provider manages on this host, for the summary line ("10 containers: 8 unchanged").
+managed=0; for f in ${MODULE_DIR}/*.nix; do [ -e "$f" ] && [ "\${f##*/}" != default.nix ] && managed=$((managed + 1)); done; echo "MANAGED $managed"
 for name in ${names.map(sq).join(" ")}; do
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"

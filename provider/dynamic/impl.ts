@@ -5,20 +5,42 @@
  */
 import * as lifecycle from "../lifecycle";
 import { acquireHost } from "../host/ssh";
-import { stderrProgress } from "../deploy/progress";
+import { EngineRegistry, defaultEngineOptions } from "../deploy/engine";
+import { ownerOf } from "../lifecycle/owner";
 import type { Connection } from "../host/connection";
+import { EngineLog, engineAddress, stderrSink } from "./engine-log";
+import { EngineProgress, verbosityFrom } from "./engine-progress";
 
-const context = lifecycle.contextFrom((connection: Connection) =>
-  acquireHost(connection, {
-    label: connection.port === 22 ? connection.host : `${connection.host}:${connection.port}`,
-    logger: (level, message) => (level === "warn" ? stderrProgress.warn(message) : level === "info" ? stderrProgress.info(message) : undefined),
-  }),
+const address = engineAddress();
+const sink = address ? new EngineLog(address) : stderrSink;
+const progress = new EngineProgress(sink, verbosityFrom());
+
+const context = lifecycle.contextFrom(
+  (connection: Connection) =>
+    acquireHost(connection, {
+      label: connection.port === 22 ? connection.host : `${connection.host}:${connection.port}`,
+      // Connecting and retrying is live status of the run (the connection serves every resource of the host).
+      logger: (level, message) => (level === "warn" || level === "error" ? progress.warn(message) : level === "info" ? progress.status(message) : progress.debug(message)),
+    }),
+  new EngineRegistry({ ...defaultEngineOptions(), progress }),
 );
 
 type Props = Record<string, unknown>;
 
+/** The resource's own reporter: its row, from the owner the SDK put in its inputs. */
+const progressFor = (props: Props) => progress.about([ownerOf(props)?.urn ?? ""]);
+
+/** Every message of a step reaches the engine before the step ends (the run may end with it). */
+async function delivered<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    await sink.drain();
+  }
+}
+
 export async function check(_olds: Props, news: Props) {
-  return lifecycle.check(news, stderrProgress);
+  return delivered(Promise.resolve().then(() => lifecycle.check(news, progressFor(news))));
 }
 
 export async function diff(_id: string, olds: Props, news: Props) {
@@ -26,17 +48,17 @@ export async function diff(_id: string, olds: Props, news: Props) {
 }
 
 export async function create(inputs: Props) {
-  return lifecycle.create(context, inputs);
+  return delivered(lifecycle.create(context, inputs));
 }
 
 export async function read(id: string, props: Props) {
-  return lifecycle.read(context, id, props);
+  return delivered(lifecycle.read(context, id, props));
 }
 
 export async function update(_id: string, olds: Props, news: Props) {
-  return lifecycle.update(context, olds, news);
+  return delivered(lifecycle.update(context, olds, news));
 }
 
 export async function remove(_id: string, props: Props) {
-  await lifecycle.remove(context, props);
+  await delivered(lifecycle.remove(context, props));
 }

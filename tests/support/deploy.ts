@@ -24,6 +24,18 @@ export class RecordingProgress implements Progress {
     this.lines.push(`warning: ${m}`);
     this.onLine?.(m);
   }
+  status(m: string) {
+    this.info(m);
+  }
+  debug(m: string) {
+    this.lines.push(`debug: ${m}`);
+  }
+  /** URNs each round was reported for, in order. */
+  readonly scopes: string[][] = [];
+  about(urns: readonly string[]) {
+    this.scopes.push([...urns]);
+    return this;
+  }
 }
 
 /** A fresh engine for host I, with its own connection pool: like a separate `pulumi up` process. */

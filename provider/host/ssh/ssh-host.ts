@@ -40,8 +40,9 @@ export class SshHost implements Host {
         command: prepared.command,
         stdin: parts.length > 0 ? Buffer.concat(parts) : undefined,
         timeoutMs,
-        onStdoutLine: options.onStdoutLine,
-        onStderrLine: options.onStderrLine,
+        // Lines reach progress as they arrive: without this connection's credentials.
+        onStdoutLine: options.onStdoutLine && ((line) => options.onStdoutLine!(this.redact(line))),
+        onStderrLine: options.onStderrLine && ((line) => options.onStderrLine!(this.redact(line))),
         sentinel: prepared.sentinel,
         displayCommand: command,
       },
