@@ -36,6 +36,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
   const lock = new HostLock(host, progress);
   const settled = new Map<string, Settled>(changes.map((c) => [c.name, { change: c }]));
   const fail = (name: string, error: Error) => (settled.get(name)!.error = error);
+  const roundStart = Date.now();
 
   progress.status(`${host.label}: ${describeBatch(changes)}: locking`);
   let step: RoundStep = "write";
@@ -137,6 +138,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
         };
     }
     if (otherFailedUnits.length > 0) progress.warn(`${host.label}: activation reported failed units: ${otherFailedUnits.join(", ")}`);
+    progress.status(`${host.label}: done in ${elapsed(roundStart)}`);
     return [...settled.values()];
   } catch (e) {
     const error = describeTransportFailure(host, step, action, e as Error);

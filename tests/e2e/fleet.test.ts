@@ -49,6 +49,21 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+/** The `Diagnostics:` block of a run: each resource header with the lines under it. */
+function diagnostics(output: string): Map<string, string[]> {
+  const block = /\nDiagnostics:\n([\s\S]*?)\n(?:Outputs:|Resources:)/.exec(output)?.[1] ?? "";
+  const byResource = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of block.split("\n")) {
+    const header = /^  (\S.*):$/.exec(line);
+    if (header) byResource.set(header[1], (current = []));
+    else if (line.trim() !== "") current?.push(line.trim());
+  }
+  return byResource;
+}
+const allDiagnostics = (output: string) => [...diagnostics(output).values()].flat();
+const summaryOf = (output: string, i: number) => allDiagnostics(output).filter((l) => l.startsWith(`${fleet.host(i).address}: `) && / rebuilds? \(|no rebuild/.test(l));
+
 const EXPECTED = ["host1/api", "host1/web", "host2/cache", "host2/db", "host3/monitor", "host3/worker"];
 
 describe("pulumi up on examples/fleet", () => {
@@ -72,6 +87,19 @@ describe("pulumi up on examples/fleet", () => {
     }
     // One rebuild per host for the whole run.
     expect([1, 2, 3].map(rebuildCount)).toEqual([1, 1, 1]);
+
+    // While it ran, each container's row said what its host was doing.
+    for (const [key] of Object.entries<any>(containers)) {
+      const [hostName] = key.split("/");
+      const address = fleet.host(Number(hostName.replace("host", ""))).address;
+      for (const phase of ["locking", "writing 2 modules", "nixos-rebuild switch: building", "nixos-rebuild switch: activating", "done in"]) {
+        expect(r.stdout).toContain(`NixosContainer ${key} creating`);
+        expect(r.stdout).toMatch(new RegExp(`NixosContainer ${key.replace("/", "\\/")} creating \\(\\d+s\\) .*${address.replace(/\./g, "\\.")}: (create .*: )?${phase}`));
+      }
+    }
+    // At the end: one summary line per host, and none of the routine lines.
+    for (const i of [1, 2, 3]) expect(summaryOf(r.stdout, i)).toEqual([expect.stringMatching(new RegExp(`^${fleet.host(i).address.replace(/\./g, "\\.")}: 1 rebuild \\(switch\\) in \\d+\\.\\d s, 2 containers: 2 created$`))]);
+    expect(allDiagnostics(r.stdout)).toHaveLength(3);
   });
 
   it("changes nothing on a second up, and opens no SSH session", () => {
@@ -95,6 +123,7 @@ describe("a one-line change to one container", () => {
     expect(updates).toHaveLength(1);
     expect(updates[0]).toContain(`${fleet.host(2).address}/cache`);
     expect(r.all).toMatch(/~ 1 to update/);
+    expect(diagnostics(r.stdout).size).toBe(0);
   });
 
   it("preview-md renders the same change for a pull request", () => {
@@ -112,9 +141,34 @@ describe("a one-line change to one container", () => {
     const before = [1, 2, 3].map(rebuildCount);
     const r = stack.up();
     expect(r.code).toBe(0);
+    // The summary counts the host's other container as unchanged, on the one resource of the round.
+    expect(diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosContainer (host2/cache)")).toEqual([
+      expect.stringMatching(/: 1 rebuild \(switch\) in \d+\.\d s, 2 containers: 1 unchanged, 1 updated$/),
+    ]);
+    expect(allDiagnostics(r.stdout)).toHaveLength(1);
     expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1] + 1, before[2]]);
     expect(moduleOn(2, "cache")).toContain("port = 6380;");
     expect(fleet.unitState(2, "cache").system).toBe(stack.outputs().containers["host2/cache"].systemPath);
+  });
+});
+
+describe("PULUMI_NIXOS_CONTAINERS_LOG=debug", () => {
+  it("brings back every line of the remote commands, on the resource's row and under Diagnostics", () => {
+    editInventory("port: 9090", "port: 9092");
+    process.env.PULUMI_NIXOS_CONTAINERS_LOG = "debug";
+    let r;
+    try {
+      r = stack.up();
+    } finally {
+      delete process.env.PULUMI_NIXOS_CONTAINERS_LOG;
+    }
+    expect(r.code).toBe(0);
+    const lines = diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosContainer (host3/monitor)") ?? [];
+    const address = fleet.host(3).address;
+    for (const line of ["writing /etc/nixos/pulumi-containers/monitor.nix", "nixos-rebuild switch (1 container)", "| building the system configuration...", "| activating the configuration...", "| setting up /etc..."]) {
+      expect(lines).toContain(`${address}: ${line}`);
+    }
+    expect(lines.at(-1)).toMatch(/1 rebuild \(switch\) in .*, 2 containers: 1 unchanged, 1 updated$/);
   });
 });
 
@@ -126,6 +180,9 @@ describe("drift", () => {
     expect(refresh.code).toBe(0);
     expect(refresh.all).toMatch(/~ 1 updated/);
     expect(refresh.all).toMatch(/host1\/web/);
+    // Connecting is live status: nothing routine is left under Diagnostics.
+    expect(refresh.stdout).toMatch(/pulumi:pulumi:Stack .* connected to root@/);
+    expect(diagnostics(refresh.stdout).size).toBe(0);
     const r = stack.up();
     expect(r.code).toBe(0);
     expect(r.all).toMatch(/~ 1 updated/);
@@ -140,6 +197,10 @@ describe("failures stay with their resource", () => {
     const r = stack.up();
     expect(r.code).not.toBe(0);
     expect(r.all).toMatch(/host1\/api[\s\S]*undefined variable 'undefinedVariable'/);
+    // The error, with the last lines of the rebuild, is under the failing container; the host's summary says so.
+    const apiDiagnostics = diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosContainer (host1/api)")?.join("\n") ?? "";
+    expect(apiDiagnostics).toMatch(/error: .*nixos-rebuild switch failed at evaluation[\s\S]*undefined variable 'undefinedVariable'/);
+    expect(summaryOf(r.stdout, 1)).toEqual([expect.stringMatching(/: 1 rebuild \(switch\) in .*, 2 containers: 1 unchanged, 1 failed$/)]);
     expect(moduleOn(1, "api")).not.toContain("undefinedVariable");
     expect(moduleOn(2, "cache")).toContain("port = 6381;");
     editInventory('script: { $nix: "undefinedVariable" }', 'script: "exec python3 -m http.server 9001"');
@@ -151,7 +212,7 @@ describe("failures stay with their resource", () => {
   it("a host that is down fails its containers with a clear error; other hosts land", () => {
     fleet.must("stop-host", "3");
     try {
-      editInventory("port: 9090", "port: 9091");
+      editInventory("port: 9092", "port: 9091");
       editInventory("port: 6381", "port: 6382");
       const r = stack.up();
       expect(r.code).not.toBe(0);
@@ -183,6 +244,9 @@ describe("pulumi destroy", () => {
   it("removes every container; the hosts declare no container any more", () => {
     const r = stack.run(["destroy", "--yes", "--stack", STACK]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/NixosContainer host1\/web deleting \(\d+s\) .*: nixos-rebuild switch: activating/);
+    for (const i of [1, 2, 3]) expect(summaryOf(r.stdout, i)).toEqual([expect.stringMatching(/: 1 rebuild \(switch\) in \d+\.\d s, 2 containers: 2 deleted$/)]);
+    expect(allDiagnostics(r.stdout)).toHaveLength(3);
     for (const i of [1, 2, 3]) {
       expect(fleet.ok(i, "ls /etc/nixos/pulumi-containers").trim().split("\n")).toEqual(["default.nix"]);
       expect(fleet.ok(i, "ls /etc/nixos-containers 2>/dev/null | wc -l").trim()).toBe("0");

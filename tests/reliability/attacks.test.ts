@@ -314,7 +314,7 @@ describe("secrets", () => {
     // The lease of a run in progress: root's.
     const leaseModes: string[] = [];
     progress.onLine = (line) => {
-      if (line.includes("writing /etc/nixos")) leaseModes.push(stat("/run/lock/pulumi-nixos-containers"), stat("/run/lock/pulumi-nixos-containers/lease"));
+      if (line.includes(": writing ")) leaseModes.push(stat("/run/lock/pulumi-nixos-containers"), stat("/run/lock/pulumi-nixos-containers/lease"));
     };
     await engine.apply(change(fleet, 2, "perm", "v2", "create"));
     progress.onLine = undefined;
