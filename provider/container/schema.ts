@@ -64,6 +64,70 @@ export const AllowedDeviceSchema = z
   .strict()
   .meta({ description: "A device the container may access (systemd DeviceAllow=)." });
 
+const unitSetting = (directive: string) => `systemd.services."container@<name>".serviceConfig.${directive}`;
+const weight = (what: string) =>
+  z
+    .number({ message: `expected a ${what} weight (an integer from 1 to 10000)` })
+    .int(`expected a ${what} weight (an integer from 1 to 10000)`)
+    .min(1, `expected a ${what} weight (an integer from 1 to 10000)`)
+    .max(10000, `expected a ${what} weight (an integer from 1 to 10000)`);
+
+/**
+ * Limits of the container as a whole. They are settings of the host's unit
+ * container@NAME.service (systemd.resource-control(5)): systemd-nspawn runs
+ * with --keep-unit inside that unit, so neither its --property= nor a slice
+ * inside the container's own config limits it (reference H).
+ */
+export const ResourcesSchema = z
+  .object({
+    memoryMax: formatted(f.memorySize).optional().meta({
+      description:
+        'Hard memory limit (MemoryMax=): beyond it the kernel reclaims memory and then OOM-kills processes of the container. Bytes with a base-1024 suffix K, M, G, T ("512M", "2G"), a percentage of the host\'s RAM ("25%"), or "infinity".',
+      nixosOption: unitSetting("MemoryMax"),
+    }),
+    memoryHigh: formatted(f.memorySize).optional().meta({
+      description:
+        'Memory throttling point (MemoryHigh=): above it the container is slowed down and its memory reclaimed aggressively, but nothing is killed. Same units as memoryMax; keep it below memoryMax.',
+      nixosOption: unitSetting("MemoryHigh"),
+    }),
+    memorySwapMax: formatted(f.memorySize).optional().meta({
+      description: 'Swap the container may use (MemorySwapMax=), e.g. "0" for none. Same units as memoryMax.',
+      nixosOption: unitSetting("MemorySwapMax"),
+    }),
+    cpuQuota: formatted(f.cpuQuota).optional().meta({
+      description:
+        'CPU time the container may use (CPUQuota=), as a percentage of one CPU: "50%" is half a CPU, "200%" two full CPUs. systemctl show reports it as CPUQuotaPerSecUSec (500ms for 50%).',
+      nixosOption: unitSetting("CPUQuota"),
+    }),
+    cpuWeight: weight("CPU").optional().meta({
+      description: "Relative share of CPU time under contention (CPUWeight=), 1 to 10000; systemd's default is 100.",
+      nixosOption: unitSetting("CPUWeight"),
+    }),
+    allowedCPUs: formatted(f.cpuSet).optional().meta({
+      description: 'The CPUs the container may run on (AllowedCPUs=), as indices and ranges: "0-3", "0,2,4-7".',
+      nixosOption: unitSetting("AllowedCPUs"),
+    }),
+    tasksMax: z
+      .union([z.number().int("expected a whole number of tasks").min(1, "expected at least 1 task"), formatted(f.tasksMax)], {
+        message: `expected ${f.tasksMax.expected}`,
+      })
+      .optional()
+      .meta({
+        description:
+          'Most processes and threads the container may have at once (TasksMax=): a number (512), a percentage of the kernel\'s limit ("10%"), or "infinity".',
+        nixosOption: unitSetting("TasksMax"),
+      }),
+    ioWeight: weight("IO").optional().meta({
+      description: "Relative share of block IO under contention (IOWeight=), 1 to 10000; systemd's default is 100.",
+      nixosOption: unitSetting("IOWeight"),
+    }),
+  })
+  .strict()
+  .meta({
+    description:
+      "Resource limits of the container as a whole: settings of the host's unit container@NAME.service. A change is applied to the running container without a restart (systemd applies a changed unit's resource settings when the switch reloads it), unless NixOS restarts the container anyway (autoStart with restartIfChanged) or updateStrategy is \"restart\".",
+  });
+
 const networkFields = {
   hostBridge: formatted(f.interfaceName).optional().meta({
     description:
@@ -235,8 +299,13 @@ export const NixosContainerInputsSchema = z
       nixosOption: opt("tmpfs"),
       nixosDefault: [],
     }),
+    resources: ResourcesSchema.optional().meta({
+      description:
+        'Resource limits of the whole container (memory, CPU, tasks, IO), set on the host\'s unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".',
+    }),
     extraFlags: z.array(formatted(f.nspawnFlag)).optional().meta({
-      description: 'Extra systemd-nspawn flags, one per item, e.g. ["--drop-capability=CAP_SYS_CHROOT"].',
+      description:
+        'Extra systemd-nspawn flags, one per item, e.g. ["--drop-capability=CAP_SYS_CHROOT"]. Each must be an option of systemd-nspawn (checked against its option list); options NixOS already passes or that a container option sets (-D, -M, --keep-unit, --bind, --private-network, …) are refused with the option to use instead, and limits belong in resources (--property= does nothing under NixOS\'s --keep-unit).',
       nixosOption: opt("extraFlags"),
       nixosDefault: [],
     }),
@@ -279,6 +348,7 @@ export type NixosContainerArgs = z.output<typeof NixosContainerInputsSchema>;
 export type ForwardPort = z.output<typeof ForwardPortSchema>;
 export type BindMount = z.output<typeof BindMountSchema>;
 export type ExtraVeth = z.output<typeof ExtraVethSchema>;
+export type Resources = z.output<typeof ResourcesSchema>;
 
 /** The NixOS options that are only honoured with privateNetwork = true (reference B.11). */
 export const PRIVATE_NETWORK_ONLY = [
