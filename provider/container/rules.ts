@@ -109,6 +109,17 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     }
   }
 
+  // The guides' way to limit a container: a slice in its own config. It shapes units inside the
+  // container and limits nothing of the container as a whole (reference H).
+  const containerSystemd = isRecord(args.config) && !("$nix" in args.config) ? args.config.systemd : undefined;
+  if (isRecord(containerSystemd) && containerSystemd.slices !== undefined) {
+    warnings.push({
+      path: ["config", "systemd", "slices"],
+      message:
+        'a slice in the container\'s own config shapes units inside the container, not the container itself; to limit the whole container, use resources (e.g. resources: { cpuQuota: "50%", memoryMax: "1G" })',
+    });
+  }
+
   if (args.privateNetwork && name.length > PRIVATE_NETWORK_NAME_LIMIT) {
     warnings.push({
       path: ["name"],
@@ -116,4 +127,8 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     });
   }
   return { errors: errors.map((e) => ({ ...e, rule: true as const })), warnings };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

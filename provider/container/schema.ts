@@ -65,12 +65,10 @@ export const AllowedDeviceSchema = z
   .meta({ description: "A device the container may access (systemd DeviceAllow=)." });
 
 const unitSetting = (directive: string) => `systemd.services."container@<name>".serviceConfig.${directive}`;
-const weight = (what: string) =>
-  z
-    .number({ message: `expected a ${what} weight (an integer from 1 to 10000)` })
-    .int(`expected a ${what} weight (an integer from 1 to 10000)`)
-    .min(1, `expected a ${what} weight (an integer from 1 to 10000)`)
-    .max(10000, `expected a ${what} weight (an integer from 1 to 10000)`);
+const weight = (what: string) => {
+  const message = `expected ${what} weight (an integer from 1 to 10000)`;
+  return z.number({ message }).int(message).min(1, message).max(10000, message);
+};
 
 /**
  * Limits of the container as a whole. They are settings of the host's unit
@@ -99,7 +97,7 @@ export const ResourcesSchema = z
         'CPU time the container may use (CPUQuota=), as a percentage of one CPU: "50%" is half a CPU, "200%" two full CPUs. systemctl show reports it as CPUQuotaPerSecUSec (500ms for 50%).',
       nixosOption: unitSetting("CPUQuota"),
     }),
-    cpuWeight: weight("CPU").optional().meta({
+    cpuWeight: weight("a CPU").optional().meta({
       description: "Relative share of CPU time under contention (CPUWeight=), 1 to 10000; systemd's default is 100.",
       nixosOption: unitSetting("CPUWeight"),
     }),
@@ -117,7 +115,7 @@ export const ResourcesSchema = z
           'Most processes and threads the container may have at once (TasksMax=): a number (512), a percentage of the kernel\'s limit ("10%"), or "infinity".',
         nixosOption: unitSetting("TasksMax"),
       }),
-    ioWeight: weight("IO").optional().meta({
+    ioWeight: weight("an IO").optional().meta({
       description: "Relative share of block IO under contention (IOWeight=), 1 to 10000; systemd's default is 100.",
       nixosOption: unitSetting("IOWeight"),
     }),
@@ -302,6 +300,7 @@ export const NixosContainerInputsSchema = z
     resources: ResourcesSchema.optional().meta({
       description:
         'Resource limits of the whole container (memory, CPU, tasks, IO), set on the host\'s unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".',
+      nixosOption: 'systemd.services."container@<name>".serviceConfig',
     }),
     extraFlags: z.array(formatted(f.nspawnFlag)).optional().meta({
       description:
@@ -327,7 +326,7 @@ export const NixosContainerInputsSchema = z
     }),
     updateStrategy: UpdateStrategySchema.default("reload").meta({
       description:
-        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed; "restart" always restarts it; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
+        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed, while changed resources limits are applied to it in place; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
     }),
     deleteData: z.boolean().default(false).meta({
       description:

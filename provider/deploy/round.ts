@@ -273,7 +273,17 @@ async function bringOntoNewSystem(
       actions.set(c.name, "started-by-switch");
       return { name: c.name, action: "none" };
     }
-    if (now.active !== "active" || (old.conf ?? null) === (now.conf ?? null) || c.updateStrategy === "none") return { name: c.name, action: "none" };
+    const confChanged = (old.conf ?? null) !== (now.conf ?? null);
+    const limitsChanged = (old.limits ?? null) !== (now.limits ?? null);
+    if (now.active !== "active" || (!confChanged && !limitsChanged) || c.updateStrategy === "none") return { name: c.name, action: "none" };
+    if (!confChanged) {
+      // Only the unit's resource control changed. The switch's daemon-reload has applied it to the
+      // running container already (systemd re-applies a reloaded unit's cgroup settings), so
+      // nothing needs a restart, unless the strategy asks for one on every change.
+      if (c.updateStrategy === "restart") return { name: c.name, action: "restart" };
+      progress.info(`${host.label}: new resource limits of ${c.name} applied to the running container, no restart`);
+      return { name: c.name, action: "none" };
+    }
     const needsRestart = c.updateStrategy === "restart" || hostSideSettings(old.conf) !== hostSideSettings(now.conf);
     return { name: c.name, action: needsRestart ? "restart" : "reload" };
   });
