@@ -57,6 +57,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     let remaining = active;
     let outcome: RebuildOutcome;
     let after: ScriptReport;
+    let rebuildOutput = "";
     let bootDefault: string | undefined;
     for (let lockRetry = 0; ; ) {
       const started = Date.now();
@@ -64,6 +65,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
       outcome = run.outcome;
       after = run.report;
+      rebuildOutput = run.output;
       const profile = after.fields.get("SYSPROFILE");
       bootDefault ??= profile && /^system-[0-9]+-link$/.test(profile) ? profile : undefined;
       progress.info(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} after ${elapsed(started)}`);
@@ -111,7 +113,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     for (const c of remaining.filter((c) => activationFailed.has(c.name))) {
       fail(
         c.name,
-        new ChangeError(host.id, c.name, "activation", `${host.label}: the new configuration is active, but ${unitName(c.name)} failed to start or stop:\n${errorExcerpt(after.other.join("\n"))}`, true),
+        new ChangeError(host.id, c.name, "activation", `${host.label}: the new configuration is active, but ${unitName(c.name)} failed to start or stop:\n${errorExcerpt(rebuildOutput)}`, true),
       );
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));

@@ -266,6 +266,8 @@ run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report 
   name=$1; what=$2; shift 2
   out=$("$@" 2>&1); rc=$?
   [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
+  # systemctl only says "Job … failed": the unit's journal says why (e.g. systemd-nspawn's message).
+  [ $rc -eq 0 ] || [ "$what" = update ] || systemctl status --no-pager --lines=10 "container@$name.service" 2>&1 | sed 's/^/  | /'
   echo "DID $name $what $rc"
 }
 ${lines.join("\n")}

@@ -870,7 +870,7 @@ def switch_to_configuration(system_path, action):
                 say("\n× %s\n     Loaded: loaded\n     Active: failed (Result: exit-code) since %s" % (u, now_iso()))
                 if u.startswith("container@") and u.endswith(".service"):
                     for line in (unit_state(u[len("container@"):-len(".service")]) or {}).get("journal", []):
-                        say("%s host %s" % (now_iso(), line))
+                        say("%s %s %s" % (now_iso(), HOST["name"], line))
             return 4
         return 0
     finally:
