@@ -4,6 +4,9 @@
  * getopt string "+hD:u:abL:M:jS:Z:qi:xp:nUE:P") declares them. An option
  * outside this table makes systemd-nspawn exit with "unrecognized option",
  * which on NixOS means the container's unit fails to start after the rebuild.
+ * The table was read from nspawn.c of the systemd 254/255 era (it has
+ * --image-policy); an option a newer systemd added belongs here, with its
+ * argument kind, once it is checked against that release's nspawn.c.
  */
 
 /** Whether an option takes a value: `--opt=VALUE` (required), `--opt[=VALUE]` (optional), or `--opt` alone (none). */
