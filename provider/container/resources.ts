@@ -5,9 +5,9 @@
  * the settings of its containers module (reference C.3, H).
  */
 import type { NixAttrs } from "../nix/value";
-import type { Resources } from "./schema";
 
-export const UNIT_DIRECTIVES: Readonly<Record<keyof Resources, string>> = {
+/** By resources field (the schema's field names follow this table). */
+export const UNIT_DIRECTIVES = {
   memoryMax: "MemoryMax",
   memoryHigh: "MemoryHigh",
   memorySwapMax: "MemorySwapMax",
@@ -16,12 +16,14 @@ export const UNIT_DIRECTIVES: Readonly<Record<keyof Resources, string>> = {
   allowedCPUs: "AllowedCPUs",
   tasksMax: "TasksMax",
   ioWeight: "IOWeight",
-};
+} as const;
+
+type ResourceValues = Partial<Record<keyof typeof UNIT_DIRECTIVES, string | number>>;
 
 /** The serviceConfig attributes for `resources`, in a fixed order; empty when nothing is limited. */
-export function unitSettings(resources: Resources | undefined): NixAttrs {
+export function unitSettings(resources: ResourceValues | undefined): NixAttrs {
   const settings: NixAttrs = {};
-  for (const [field, directive] of Object.entries(UNIT_DIRECTIVES) as [keyof Resources, string][]) {
+  for (const [field, directive] of Object.entries(UNIT_DIRECTIVES) as [keyof typeof UNIT_DIRECTIVES, string][]) {
     const value = resources?.[field];
     if (value !== undefined) settings[directive] = value;
   }

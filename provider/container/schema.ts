@@ -9,6 +9,7 @@ import { ConnectionSchema } from "../host/connection";
 import { NixAttrsSchema, NixPathSchema, NixRawSchema } from "./nix-value-schema";
 import * as f from "./formats";
 import { formatted, port } from "./fields";
+import { UNIT_DIRECTIVES } from "./resources";
 
 const opt = (option: string) => `containers.<name>.${option}`;
 
@@ -64,7 +65,7 @@ export const AllowedDeviceSchema = z
   .strict()
   .meta({ description: "A device the container may access (systemd DeviceAllow=)." });
 
-const unitSetting = (directive: string) => `systemd.services."container@<name>".serviceConfig.${directive}`;
+const unitSetting = (field: keyof typeof UNIT_DIRECTIVES) => `systemd.services."container@<name>".serviceConfig.${UNIT_DIRECTIVES[field]}`;
 const weight = (what: string) => {
   const message = `expected ${what} weight (an integer from 1 to 10000)`;
   return z.number({ message }).int(message).min(1, message).max(10000, message);
@@ -81,29 +82,29 @@ export const ResourcesSchema = z
     memoryMax: formatted(f.memorySize).optional().meta({
       description:
         'Hard memory limit (MemoryMax=): beyond it the kernel reclaims memory and then OOM-kills processes of the container. Bytes with a base-1024 suffix K, M, G, T ("512M", "2G"), a percentage of the host\'s RAM ("25%"), or "infinity".',
-      nixosOption: unitSetting("MemoryMax"),
+      nixosOption: unitSetting("memoryMax"),
     }),
     memoryHigh: formatted(f.memorySize).optional().meta({
       description:
         'Memory throttling point (MemoryHigh=): above it the container is slowed down and its memory reclaimed aggressively, but nothing is killed. Same units as memoryMax; keep it below memoryMax.',
-      nixosOption: unitSetting("MemoryHigh"),
+      nixosOption: unitSetting("memoryHigh"),
     }),
     memorySwapMax: formatted(f.memorySize).optional().meta({
       description: 'Swap the container may use (MemorySwapMax=), e.g. "0" for none. Same units as memoryMax.',
-      nixosOption: unitSetting("MemorySwapMax"),
+      nixosOption: unitSetting("memorySwapMax"),
     }),
     cpuQuota: formatted(f.cpuQuota).optional().meta({
       description:
         'CPU time the container may use (CPUQuota=), as a percentage of one CPU: "50%" is half a CPU, "200%" two full CPUs. systemctl show reports it as CPUQuotaPerSecUSec (500ms for 50%).',
-      nixosOption: unitSetting("CPUQuota"),
+      nixosOption: unitSetting("cpuQuota"),
     }),
     cpuWeight: weight("a CPU").optional().meta({
       description: "Relative share of CPU time under contention (CPUWeight=), 1 to 10000; systemd's default is 100.",
-      nixosOption: unitSetting("CPUWeight"),
+      nixosOption: unitSetting("cpuWeight"),
     }),
     allowedCPUs: formatted(f.cpuSet).optional().meta({
       description: 'The CPUs the container may run on (AllowedCPUs=), as indices and ranges: "0-3", "0,2,4-7".',
-      nixosOption: unitSetting("AllowedCPUs"),
+      nixosOption: unitSetting("allowedCPUs"),
     }),
     tasksMax: z
       .union([z.number().int("expected a whole number of tasks").min(1, "expected at least 1 task"), formatted(f.tasksMax)], {
@@ -113,11 +114,11 @@ export const ResourcesSchema = z
       .meta({
         description:
           'Most processes and threads the container may have at once (TasksMax=): a number (512), a percentage of the kernel\'s limit ("10%"), or "infinity".',
-        nixosOption: unitSetting("TasksMax"),
+        nixosOption: unitSetting("tasksMax"),
       }),
     ioWeight: weight("an IO").optional().meta({
       description: "Relative share of block IO under contention (IOWeight=), 1 to 10000; systemd's default is 100.",
-      nixosOption: unitSetting("IOWeight"),
+      nixosOption: unitSetting("ioWeight"),
     }),
   })
   .strict()
