@@ -23,7 +23,7 @@ const USE_INSTEAD: Readonly<Record<string, string>> = {
   boot: "NixOS starts the container's NixOS init itself; --boot would look for another init",
   "as-pid2": "NixOS starts the container's NixOS init as PID 1; --as-pid2 would run it as PID 2",
   ephemeral: "use ephemeral: true",
-  capability: 'use additionalCapabilities (e.g. ["CAP_NET_ADMIN"]); NixOS passes its own --capability= and a second one would replace it',
+  capability: 'use additionalCapabilities (e.g. ["CAP_NET_ADMIN"]); NixOS writes them as its own --capability= (enableTun adds CAP_NET_ADMIN there)',
   bind: "use bindMounts (with isReadOnly: false); NixOS also writes it to RequiresMountsFor=",
   "bind-ro": "use bindMounts; NixOS also writes it to RequiresMountsFor=",
   tmpfs: "use tmpfs",
