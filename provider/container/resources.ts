@@ -29,3 +29,11 @@ export function unitSettings(resources: ResourceValues | undefined): NixAttrs {
   }
   return settings;
 }
+
+const SUFFIX_POWER: Readonly<Record<string, number>> = { K: 1, M: 2, G: 3, T: 4, P: 5, E: 6 };
+
+/** A memory size in bytes (base 1024, as systemd parses it), or undefined for a percentage or "infinity". */
+export function sizeInBytes(size: string): number | undefined {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([KMGTPE]?)$/.exec(size);
+  return m ? Number(m[1]) * 1024 ** (SUFFIX_POWER[m[2]] ?? 0) : undefined;
+}

@@ -6,6 +6,7 @@
 import type { NixosContainerArgs } from "./schema";
 import { PRIVATE_NETWORK_ONLY } from "./schema";
 import { PRIVATE_NETWORK_NAME_LIMIT } from "./names";
+import { sizeInBytes } from "./resources";
 
 export interface Problem {
   path: (string | number)[];
@@ -107,6 +108,15 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
         });
       }
     }
+  }
+
+  const high = args.resources?.memoryHigh;
+  const max = args.resources?.memoryMax;
+  if (high !== undefined && max !== undefined && (sizeInBytes(high) ?? 0) > (sizeInBytes(max) ?? Infinity)) {
+    warnings.push({
+      path: ["resources", "memoryHigh"],
+      message: `memoryHigh (${high}) is above memoryMax (${max}): the container hits the hard limit (and the OOM killer) before it is ever throttled; set memoryHigh below memoryMax`,
+    });
   }
 
   // The guides' way to limit a container: a slice in its own config. It shapes units inside the

@@ -45,6 +45,16 @@ describe("resources: the units systemd accepts", () => {
     expect(resources({ cpus: "0-1" })).toEqual(['resources.cpus: unknown property; did you mean "allowedCPUs"?']);
   });
 
+  test("memoryHigh above memoryMax is called out; comparable sizes only", () => {
+    const warned = (r: Record<string, unknown>) => formatProblems(validateContainer(spec({ resources: r })).warnings);
+    expect(warned({ memoryHigh: "2G", memoryMax: "1536M" })).toEqual([
+      "resources.memoryHigh: memoryHigh (2G) is above memoryMax (1536M): the container hits the hard limit (and the OOM killer) before it is ever throttled; set memoryHigh below memoryMax",
+    ]);
+    expect(warned({ memoryHigh: "1G", memoryMax: "1.5G" })).toEqual([]);
+    expect(warned({ memoryHigh: "50%", memoryMax: "1G" })).toEqual([]);
+    expect(warned({ memoryHigh: "2G", memoryMax: "infinity" })).toEqual([]);
+  });
+
   test("a slice in the container's own config is called out: it does not limit the container", () => {
     const result = validateContainer(spec({ config: { systemd: { slices: { container: { sliceConfig: { CPUQuota: "50%" } } } } } }));
     expect(result.errors).toEqual([]);
