@@ -31,6 +31,7 @@ export interface FleetContainer {
 
 /** Settings of a host's one rebuild: the same for all of its containers. */
 const HOST_SETTINGS = ["rebuildAction", "rebuildTimeoutSeconds"] as const;
+const HOST_SETTING_DEFAULTS: Record<(typeof HOST_SETTINGS)[number], unknown> = { rebuildAction: "switch", rebuildTimeoutSeconds: 1800 };
 
 export class Fleet extends pulumi.ComponentResource {
   /** One NixosHost per inventory host, by host name. */
@@ -74,7 +75,7 @@ function entryArgs(args: Record<string, unknown>): HostContainerArgs {
 /** One rebuild applies every container of a host: they cannot ask for different ones. */
 function hostSettingConflicts(host: string, containers: InventoryContainer[]): string[] {
   return HOST_SETTINGS.flatMap((key) => {
-    const values = [...new Set(containers.map((c) => JSON.stringify(c.args[key])))];
+    const values = [...new Set(containers.map((c) => JSON.stringify(c.args[key] ?? HOST_SETTING_DEFAULTS[key])))];
     if (values.length <= 1) return [];
     return [`hosts.${host}: its containers ask for different ${key} (${values.join(", ")}); one nixos-rebuild applies every container of a host, so set ${key} once in hosts.${host}.defaults`];
   });

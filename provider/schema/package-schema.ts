@@ -10,6 +10,7 @@ import {
   BindMountSchema,
   AllowedDeviceSchema,
   ExtraVethSchema,
+  ResourcesSchema,
   ProtocolSchema,
   RebuildActionSchema,
   UpdateStrategySchema,
@@ -49,6 +50,7 @@ export function buildPackageSchema(): PackageSchema {
   registry.name(BindMountSchema, "BindMount");
   registry.name(AllowedDeviceSchema, "AllowedDevice");
   registry.name(ExtraVethSchema, "ExtraVeth");
+  registry.name(ResourcesSchema, "Resources");
   registry.name(ProtocolSchema, "Protocol");
   registry.name(RebuildActionSchema, "RebuildAction");
   registry.name(UpdateStrategySchema, "UpdateStrategy");
