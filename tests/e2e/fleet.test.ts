@@ -124,6 +124,34 @@ describe("a one-line change to one container", () => {
   });
 });
 
+describe("renaming and removing containers of a host", () => {
+  it("a rename is one update of the host: one connection, one rebuild, the old module gone and the new one there", () => {
+    editInventory("      worker:\n", "      batch:\n");
+    const before = [1, 2, 3].map(rebuildCount);
+    const conns = [1, 2, 3].map(connections);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect(r.all).toMatch(/~ 1 updated/);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1], before[2] + 1]);
+    expect([1, 2, 3].map(connections)).toEqual([conns[0], conns[1], conns[2] + 1]);
+    expect(fleet.ok(3, "ls /etc/nixos/pulumi-containers").trim().split("\n").sort()).toEqual(["batch.nix", "default.nix", "monitor.nix"]);
+    expect(Object.keys(stack.outputs().containers)).toContain("host3/batch");
+  });
+
+  it("removing a container from the inventory removes it from its host only", () => {
+    const text = readFileSync(inventory, "utf8");
+    const start = text.indexOf("      batch:\n");
+    const end = text.indexOf("\n", text.indexOf("systemPackages", start)) + 1;
+    writeFileSync(inventory, text.slice(0, start) + text.slice(end));
+    const before = [1, 2, 3].map(rebuildCount);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1], before[2] + 1]);
+    expect(fleet.ok(3, "ls /etc/nixos/pulumi-containers").trim().split("\n").sort()).toEqual(["default.nix", "monitor.nix"]);
+    expect(fleet.ok(3, "nixos-container list").trim()).toBe("monitor");
+  });
+});
+
 describe("drift", () => {
   it("refresh reports a hand edit of a module, and the next up restores it", () => {
     const original = moduleOn(1, "web");
