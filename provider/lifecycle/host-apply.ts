@@ -90,7 +90,7 @@ async function converge(ctx: LifecycleContext, prepared: PreparedHost, planned: 
   if (failed.length > 0) {
     const error = summarise(prepared, failed, outcomes.length, "applying");
     // A partial update (reference pulumi.md 9): Pulumi records these properties as the state.
-    throw Object.assign(error, { id: hostLabel(prepared.host.connection), properties: { ...outs, __provider: inputs.__provider }, reasons: failed.map((f) => f.error!.message) });
+    throw Object.assign(error, { id: hostLabel(prepared.host.connection), properties: { ...outs, __provider: inputs.__provider }, reasons: failed.map((f) => `${f.name}: ${f.error!.message}`) });
   }
   return outs;
 }
