@@ -15,6 +15,7 @@ import { outputsFor } from "./outputs";
 import { hostLabel } from "./identity";
 import { redacted } from "./apply";
 import { ownerOf, withOwner } from "./owner";
+import { hostInputSubset } from "./host-diff";
 
 type Props = Record<string, unknown>;
 type EntryOutputs = Record<string, unknown> & { name: string; nixConfig?: string; configHash?: string };
@@ -44,7 +45,8 @@ export async function updateHost(ctx: LifecycleContext, olds: Props, news: Props
 }
 
 export async function deleteHost(ctx: LifecycleContext, props: Props): Promise<void> {
-  const prepared = prepareHost(props, { ignoreNixConfig: true });
+  // props are the state (outputs): each container's inputs without its reported state.
+  const prepared = prepareHost(hostInputSubset(props), { ignoreNixConfig: true });
   const planned: Planned[] = Object.values(containersOf(props)).map((old) => ({ old, kind: "delete" }));
   if (planned.length === 0) return;
   const outcomes = await applyAll(ctx, prepared, planned.map((p) => changeFor(p, prepared, ownerOf(props))));
