@@ -62,3 +62,28 @@ export async function update(_id: string, olds: Props, news: Props) {
 export async function remove(_id: string, props: Props) {
   await delivered(lifecycle.remove(context, props));
 }
+
+// NixosHost: one resource per host; all of its containers in one round.
+export async function hostCheck(_olds: Props, news: Props) {
+  return delivered(Promise.resolve().then(() => lifecycle.checkHost(news, progressFor(news))));
+}
+
+export async function hostDiff(_id: string, olds: Props, news: Props) {
+  return lifecycle.diffHost(olds, news);
+}
+
+export async function hostCreate(inputs: Props) {
+  return delivered(lifecycle.createHost(context, inputs));
+}
+
+export async function hostRead(id: string, props: Props) {
+  return delivered(lifecycle.readHost(context, id, props));
+}
+
+export async function hostUpdate(_id: string, olds: Props, news: Props) {
+  return delivered(lifecycle.updateHost(context, olds, news));
+}
+
+export async function hostRemove(_id: string, props: Props) {
+  await delivered(lifecycle.deleteHost(context, props));
+}

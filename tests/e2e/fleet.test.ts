@@ -20,6 +20,7 @@ let inventory: string;
 
 const sessions = () => [1, 2, 3].map((i) => fleet.sshLog(i).length);
 const rebuildCount = (i: number) => fleet.events(i).filter((e) => e.event === "rebuild").length;
+const connections = (i: number) => new Set(fleet.sshLog(i).map((s) => s.conn)).size;
 const moduleOn = (i: number, name: string) => fleet.ssh(i, `cat /etc/nixos/pulumi-containers/${name}.nix`).stdout;
 const editInventory = (from: string, to: string) => {
   const text = readFileSync(inventory, "utf8");
@@ -69,8 +70,10 @@ const EXPECTED = ["host1/api", "host1/web", "host2/cache", "host2/db", "host3/mo
 describe("pulumi up on examples/fleet", () => {
   it("creates every container on the right host, each running the system it was given", () => {
     const r = stack.up();
+    const provider = [1, 2, 3].map(connections);
     expect(r.code).toBe(0);
-    expect(r.all).toMatch(/\+ 8 created/);
+    // The stack, the Fleet component and one NixosHost per host.
+    expect(r.all).toMatch(/\+ 5 created/);
     const { containers } = stack.outputs();
     expect(Object.keys(containers).sort()).toEqual(EXPECTED);
     for (const [key, c] of Object.entries<any>(containers)) {
@@ -85,20 +88,23 @@ describe("pulumi up on examples/fleet", () => {
       expect(c.status).toBe("up");
       expect(fleet.unitState(i, name)).toMatchObject({ state: "active", system: c.systemPath });
     }
-    // One rebuild per host for the whole run.
+    // One SSH connection and one rebuild per host for the whole run.
     expect([1, 2, 3].map(rebuildCount)).toEqual([1, 1, 1]);
+    expect(provider).toEqual([1, 1, 1]);
 
-    // While it ran, each container's row said what its host was doing.
-    for (const [key] of Object.entries<any>(containers)) {
-      const [hostName] = key.split("/");
-      const address = fleet.host(Number(hostName.replace("host", ""))).address;
+    // While it ran, each host's row said what it was doing.
+    for (const i of [1, 2, 3]) {
+      const address = fleet.host(i).address.replace(/\./g, "\\.");
       for (const phase of ["locking", "writing 2 modules", "nixos-rebuild switch: building", "nixos-rebuild switch: activating", "done in"]) {
-        expect(r.stdout).toContain(`NixosContainer ${key} creating`);
-        expect(r.stdout).toMatch(new RegExp(`NixosContainer ${key.replace("/", "\\/")} creating \\(\\d+s\\) .*${address.replace(/\./g, "\\.")}: (create .*: )?${phase}`));
+        expect(r.stdout).toMatch(new RegExp(`NixosHost host${i} creating \\(\\d+s\\) .*${address}: (create .*: )?${phase}`));
       }
     }
-    // At the end: one summary line per host, and none of the routine lines.
-    for (const i of [1, 2, 3]) expect(summaryOf(r.stdout, i)).toEqual([expect.stringMatching(new RegExp(`^${fleet.host(i).address.replace(/\./g, "\\.")}: 1 rebuild \\(switch\\) in \\d+\\.\\d s, 2 containers: 2 created$`))]);
+    // At the end: one summary line per host, on its row, and none of the routine lines.
+    for (const i of [1, 2, 3]) {
+      expect(diagnostics(r.stdout).get(`pulumi-nodejs:dynamic/nixos:NixosHost (host${i})`)).toEqual([
+        expect.stringMatching(new RegExp(`^${fleet.host(i).address.replace(/\./g, "\\.")}: 1 rebuild \\(switch\\) in \\d+\\.\\d s, 2 containers: 2 created$`)),
+      ]);
+    }
     expect(allDiagnostics(r.stdout)).toHaveLength(3);
   });
 
@@ -106,7 +112,7 @@ describe("pulumi up on examples/fleet", () => {
     const before = sessions();
     const r = stack.up();
     expect(r.code).toBe(0);
-    expect(r.all).toMatch(/8 unchanged/);
+    expect(r.all).toMatch(/5 unchanged/);
     expect(sessions()).toEqual(before);
   });
 });
@@ -119,9 +125,12 @@ describe("a one-line change to one container", () => {
     expect(r.code).toBe(0);
     expect(sessions()).toEqual(before);
     expect(r.all).toMatch(/-\s+port = 6379;\n\s+\+\s+port = 6380;/);
-    const updates = r.all.match(/~ pulumi-nodejs:dynamic\/nixos:NixosContainer: \(update\)\n\s+\[id=([^\]]+)\]/g) ?? [];
+    const updates = r.all.match(/~ pulumi-nodejs:dynamic\/nixos:NixosHost: \(update\)\n\s+\[id=([^\]]+)\]/g) ?? [];
     expect(updates).toHaveLength(1);
-    expect(updates[0]).toContain(`${fleet.host(2).address}/cache`);
+    expect(updates[0]).toContain(`[id=${fleet.host(2).address}]`);
+    // Only the changed container of that host is printed, not its neighbour db.
+    expect(r.all).toMatch(/~ containers: \{\n\s+~ cache: \{/);
+    expect(r.all).not.toMatch(/postgresql|ensureDatabases/);
     expect(r.all).toMatch(/~ 1 to update/);
     expect(diagnostics(r.stdout).size).toBe(0);
   });
@@ -142,7 +151,7 @@ describe("a one-line change to one container", () => {
     const r = stack.up();
     expect(r.code).toBe(0);
     // The summary counts the host's other container as unchanged, on the one resource of the round.
-    expect(diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosContainer (host2/cache)")).toEqual([
+    expect(diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosHost (host2)")).toEqual([
       expect.stringMatching(/: 1 rebuild \(switch\) in \d+\.\d s, 2 containers: 1 unchanged, 1 updated$/),
     ]);
     expect(allDiagnostics(r.stdout)).toHaveLength(1);
@@ -163,12 +172,40 @@ describe("PULUMI_NIXOS_CONTAINERS_LOG=debug", () => {
       delete process.env.PULUMI_NIXOS_CONTAINERS_LOG;
     }
     expect(r.code).toBe(0);
-    const lines = diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosContainer (host3/monitor)") ?? [];
+    const lines = diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosHost (host3)") ?? [];
     const address = fleet.host(3).address;
     for (const line of ["writing /etc/nixos/pulumi-containers/monitor.nix", "nixos-rebuild switch (1 container)", "| building the system configuration...", "| activating the configuration...", "| setting up /etc..."]) {
       expect(lines).toContain(`${address}: ${line}`);
     }
     expect(lines.at(-1)).toMatch(/1 rebuild \(switch\) in .*, 2 containers: 1 unchanged, 1 updated$/);
+  });
+});
+
+describe("renaming and removing containers of a host", () => {
+  it("a rename is one update of the host: one connection, one rebuild, the old module gone and the new one there", () => {
+    editInventory("      worker:\n", "      batch:\n");
+    const before = [1, 2, 3].map(rebuildCount);
+    const conns = [1, 2, 3].map(connections);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect(r.all).toMatch(/~ 1 updated/);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1], before[2] + 1]);
+    expect([1, 2, 3].map(connections)).toEqual([conns[0], conns[1], conns[2] + 1]);
+    expect(fleet.ok(3, "ls /etc/nixos/pulumi-containers").trim().split("\n").sort()).toEqual(["batch.nix", "default.nix", "monitor.nix"]);
+    expect(Object.keys(stack.outputs().containers)).toContain("host3/batch");
+  });
+
+  it("removing a container from the inventory removes it from its host only", () => {
+    const text = readFileSync(inventory, "utf8");
+    const start = text.indexOf("      batch:\n");
+    const end = text.indexOf("\n", text.indexOf("systemPackages", start)) + 1;
+    writeFileSync(inventory, text.slice(0, start) + text.slice(end));
+    const before = [1, 2, 3].map(rebuildCount);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1], before[2] + 1]);
+    expect(fleet.ok(3, "ls /etc/nixos/pulumi-containers").trim().split("\n").sort()).toEqual(["default.nix", "monitor.nix"]);
+    expect(fleet.ok(3, "nixos-container list").trim()).toBe("monitor");
   });
 });
 
@@ -179,7 +216,7 @@ describe("drift", () => {
     const refresh = stack.run(["refresh", "--yes", "--stack", STACK, "--diff"]);
     expect(refresh.code).toBe(0);
     expect(refresh.all).toMatch(/~ 1 updated/);
-    expect(refresh.all).toMatch(/host1\/web/);
+    expect(refresh.all).toMatch(/NixosHost::host1\]\n\s+~ containers: \{\n\s+~ web: \{/);
     // Connecting is live status: nothing routine is left under Diagnostics.
     expect(refresh.stdout).toMatch(/pulumi:pulumi:Stack .* connected to root@/);
     expect(diagnostics(refresh.stdout).size).toBe(0);
@@ -196,10 +233,10 @@ describe("failures stay with their resource", () => {
     editInventory("port: 6380", "port: 6381");
     const r = stack.up();
     expect(r.code).not.toBe(0);
-    expect(r.all).toMatch(/host1\/api[\s\S]*undefined variable 'undefinedVariable'/);
-    // The error, with the last lines of the rebuild, is under the failing container; the host's summary says so.
-    const apiDiagnostics = diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosContainer (host1/api)")?.join("\n") ?? "";
-    expect(apiDiagnostics).toMatch(/error: .*nixos-rebuild switch failed at evaluation[\s\S]*undefined variable 'undefinedVariable'/);
+    expect(r.all).toMatch(/NixosHost \(host1\):\n\s+error: [\s\S]*\* api: [\s\S]*undefined variable 'undefinedVariable'/);
+    // The error, with the last lines of the rebuild, is under the failing host; its summary says so.
+    const hostDiagnostics = diagnostics(r.stdout).get("pulumi-nodejs:dynamic/nixos:NixosHost (host1)")?.join("\n") ?? "";
+    expect(hostDiagnostics).toMatch(/nixos-rebuild switch failed at evaluation[\s\S]*undefined variable 'undefinedVariable'/);
     expect(summaryOf(r.stdout, 1)).toEqual([expect.stringMatching(/: 1 rebuild \(switch\) in .*, 2 containers: 1 unchanged, 1 failed$/)]);
     expect(moduleOn(1, "api")).not.toContain("undefinedVariable");
     expect(moduleOn(2, "cache")).toContain("port = 6381;");
@@ -216,7 +253,7 @@ describe("failures stay with their resource", () => {
       editInventory("port: 6381", "port: 6382");
       const r = stack.up();
       expect(r.code).not.toBe(0);
-      expect(r.all).toMatch(/host3\/monitor[\s\S]*(connect|ECONNREFUSED)/);
+      expect(r.all).toMatch(/NixosHost \(host3\):\n\s+error: [\s\S]*\* monitor: [\s\S]*(connect|ECONNREFUSED)/);
       expect(r.all).toMatch(new RegExp(`${fleet.host(3).address.replace(/\./g, "\\.")}`));
       expect(moduleOn(2, "cache")).toContain("port = 6382;");
     } finally {
@@ -244,7 +281,7 @@ describe("pulumi destroy", () => {
   it("removes every container; the hosts declare no container any more", () => {
     const r = stack.run(["destroy", "--yes", "--stack", STACK]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/NixosContainer host1\/web deleting \(\d+s\) .*: nixos-rebuild switch: activating/);
+    expect(r.stdout).toMatch(/NixosHost host1 deleting \(\d+s\) .*: nixos-rebuild switch: activating/);
     for (const i of [1, 2, 3]) expect(summaryOf(r.stdout, i)).toEqual([expect.stringMatching(/: 1 rebuild \(switch\) in \d+\.\d s, 2 containers: 2 deleted$/)]);
     expect(allDiagnostics(r.stdout)).toHaveLength(3);
     for (const i of [1, 2, 3]) {
