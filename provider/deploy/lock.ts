@@ -36,10 +36,14 @@ export class HostLock {
     let announced = false;
     for (let attempt = 1; ; attempt++) {
       const script = acquireAndInspect({ token: this.token, holder: this.holder, leaseSeconds: options.leaseSeconds }, names);
+      this.mayHold = true;
       const result = await this.host.exec(script, { privileged: true }).catch(async (e: Error) => {
+        // Never reached the host: nothing was taken, and there is nothing to give back (a
+        // warning about it would only hide the real error).
+        if ((e as { code?: unknown }).code === "connect") this.mayHold = false;
         // Lost while taking it: the lease may be ours now. Give it back (only if it is ours), or
         // every later run would wait for it to expire.
-        await this.release();
+        else await this.release();
         throw e;
       });
       const report = parseReport(result.stdout);
@@ -70,6 +74,8 @@ export class HostLock {
   }
 
   private released = false;
+  /** False until a lock command may have reached the host. */
+  private mayHold = false;
 
   /** The round's last command gave the lock back itself (scripts.afterSwitch). */
   markReleased(): void {
@@ -78,7 +84,7 @@ export class HostLock {
 
   /** Give the lock back; a failure here only delays others until the lease expires. */
   async release(): Promise<void> {
-    if (this.released) return;
+    if (this.released || !this.mayHold) return;
     try {
       await this.host.exec(releaseLock(this.token), { privileged: true, timeoutMs: 30_000 });
     } catch (e) {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
-import { PulumiStack } from "../support/pulumi-cli";
+import { PulumiStack, diagnostics } from "../support/pulumi-cli";
 
 const ROOT = join(__dirname, "..", "..");
 let fleet: Fleet;
@@ -33,6 +33,14 @@ it("examples/basic: one container, up and running its system", () => {
     const r = stack.up();
     expect(r.code).toBe(0);
     expect(r.all).toMatch(/\+ 2 created/);
+    // A NixosContainer's row shows its host's phases while it runs; the host's summary is the one line kept.
+    const address = fleet.host(1).address.replace(/\./g, "\\.");
+    for (const phase of ["create hello: locking", "writing 1 module", "nixos-rebuild switch: building", "nixos-rebuild switch: activating", "done in"]) {
+      expect(r.stdout).toMatch(new RegExp(`NixosContainer hello creating \\(\\d+s\\) .*${address}: ${phase}`));
+    }
+    expect([...diagnostics(r.stdout)]).toEqual([
+      ["pulumi-nodejs:dynamic/nixos:NixosContainer (hello)", [expect.stringMatching(new RegExp(`^${address}: 1 rebuild \\(switch\\) in \\d+\\.\\d s, 1 container: 1 created$`))]],
+    ]);
     const out = stack.outputs();
     expect(out).toMatchObject({ host: fleet.host(1).address, status: "up" });
     expect(fleet.unitState(1, "hello")).toMatchObject({ state: "active", system: out.systemPath });

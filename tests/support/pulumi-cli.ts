@@ -86,3 +86,16 @@ export class PulumiStack {
     rmSync(this.backend, { recursive: true, force: true });
   }
 }
+
+/** The `Diagnostics:` block of a run: each resource header with the lines under it. */
+export function diagnostics(output: string): Map<string, string[]> {
+  const block = /\nDiagnostics:\n([\s\S]*?)\n(?:Outputs:|Resources:)/.exec(output)?.[1] ?? "";
+  const byResource = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of block.split("\n")) {
+    const header = /^  (\S.*):$/.exec(line);
+    if (header) byResource.set(header[1], (current = []));
+    else if (line.trim() !== "") current?.push(line.trim());
+  }
+  return byResource;
+}
