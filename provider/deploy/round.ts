@@ -306,7 +306,7 @@ async function bringOntoNewSystem(
       // running container already (systemd re-applies a reloaded unit's cgroup settings), so
       // nothing needs a restart, unless the strategy asks for one on every change.
       if (c.updateStrategy === "restart") return { name: c.name, action: "restart" };
-      progress.info(`${host.label}: new resource limits of ${c.name} applied to the running container, no restart`);
+      progress.status(`${host.label}: new resource limits of ${c.name} applied to the running container, no restart`);
       return { name: c.name, action: "none" };
     }
     const needsRestart = c.updateStrategy === "restart" || hostSideSettings(old.conf) !== hostSideSettings(now.conf);

@@ -240,7 +240,9 @@ export function useFleetAndProvider(octet: number, hosts: number, ready: (fleet:
   beforeAll(async () => {
     fleet = startFleet(octet, hosts);
     projectDir = makeProjectDir();
-    provider = await DynamicProviderHarness.start({ cwd: projectDir, env: { PULUMI_NIXOS_CONTAINERS_QUIET_MS: "100" } });
+    // The debug switch: every progress line, each line of the remote commands included, reaches
+    // the provider's stderr (there is no engine to send them to), where the secrets tests look.
+    provider = await DynamicProviderHarness.start({ cwd: projectDir, env: { PULUMI_NIXOS_CONTAINERS_QUIET_MS: "100", PULUMI_NIXOS_CONTAINERS_LOG: "debug" } });
     ready(fleet, provider);
   });
   afterAll(async () => {
