@@ -67,6 +67,8 @@ export interface Results {
   code?: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; kernel: string; hostname: string; node: string; pulumi: string };
   rebuildSeconds: number;
+  /** Rc: each container of a host adds this to its rebuild. */
+  secondsPerContainer?: number;
   quietMs: number;
   defaultParallel: number;
   sizes: string[];
@@ -167,7 +169,7 @@ export function markdownFromResults(results: Results): string {
   out.push("");
   out.push(
     `${results.date.slice(0, 16).replace("T", " ")} UTC · provider ${results.code ?? "?"} · ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, Linux ${m.kernel}, Node ${m.node}, Pulumi ${m.pulumi} · ` +
-      `R = ${results.rebuildSeconds} s per simulated rebuild (plus the simulator's own evaluation) · quiet window ${results.quietMs} ms · ` +
+      `R(n) = ${results.rebuildSeconds} s + n × ${results.secondsPerContainer ?? 0} s per simulated rebuild of a host with n containers (plus the simulator's own evaluation) · quiet window ${results.quietMs} ms · ` +
       `Pulumi's default --parallel here: ${results.defaultParallel} · SSH connect + trivial command: ${Object.entries(results.connectMs).map(([s, ms]) => `${ms} ms (${s.replace("x", "×")})`).join(", ")}` +
       (results.durationS ? ` · benchmark took ${(results.durationS / 60).toFixed(1)} min` : ""),
   );
