@@ -7,7 +7,10 @@
  *
  * Environment:
  *   BENCH_SIZES=5x4,10x10,20x10   host×containers sizes of the create scenario
- *   BENCH_REBUILD_SECONDS=2        R, every simulated nixos-rebuild takes this long (plus evaluation)
+ *   BENCH_REBUILD_SECONDS=3        R0, every simulated nixos-rebuild takes this long (plus evaluation)
+ *   BENCH_SECONDS_PER_CONTAINER=0.3
+ *                                  Rc: and this much more per container of the host (R(n) = R0 + n·Rc, as
+ *                                  NixOS evaluates every container at every rebuild)
  *   BENCH_VARIANTS=h,a,a-par,a-fast,b,c
  *                                  h: NixosHost (one resource per host), Pulumi's defaults;
  *                                  a: NixosContainer as designed, Pulumi's default --parallel; a-par: --parallel raised
@@ -33,7 +36,8 @@ import * as baseline from "./baseline";
 import { chartFromResults, markdownFromResults, type Results, type RunRecord, type Stat, type Variant } from "./report";
 
 const quick = process.env.BENCH_QUICK === "1";
-const R = Number(process.env.BENCH_REBUILD_SECONDS ?? (quick ? 1 : 2));
+const R = Number(process.env.BENCH_REBUILD_SECONDS ?? (quick ? 1 : 3));
+const RC = Number(process.env.BENCH_SECONDS_PER_CONTAINER ?? (quick ? 0.1 : 0.3));
 const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "5x4,10x10,20x10"))
   .split(",")
   .map((s) => s.trim())
@@ -59,7 +63,7 @@ const DEFAULT_PARALLEL = (() => {
 const maxHosts = Math.max(...SIZES.map((s) => s.hosts));
 if (maxHosts > 20) throw new Error("at most 20 hosts (the fleet's addresses .11-.30 of the subnet)");
 
-const fleet = new BenchFleet(join(OUT, "fleet"), SUBNET, R);
+const fleet = new BenchFleet(join(OUT, "fleet"), SUBNET, R, RC);
 const project = new BenchProject(join(OUT, "work"), BUILD);
 
 function log(message: string): void {
@@ -116,7 +120,8 @@ function record(
     containers: base.hosts * base.perHost,
     ok: true,
     wallS: wallMs / 1000,
-    lowerBoundS: R + connectMs / 1000,
+    // One round per host, hosts in parallel: R(n) of a full host, plus connecting.
+    lowerBoundS: R + RC * base.perHost + connectMs / 1000,
     targetHosts: touched.length,
     sessions: stat(touched.map((a) => a.sessions)),
     connections: stat(touched.map((a) => a.connections)),
@@ -300,6 +305,7 @@ async function main(): Promise<void> {
     },
     code: process.env.BENCH_CODE_REV ?? "?",
     rebuildSeconds: R,
+    secondsPerContainer: RC,
     quietMs: Number(process.env.PULUMI_NIXOS_CONTAINERS_QUIET_MS ?? 250),
     defaultParallel: DEFAULT_PARALLEL,
     sizes: SIZES.map((s) => `${s.hosts}x${s.perHost}`),
@@ -313,7 +319,7 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, "results.md"), markdownFromResults(results));
     if (results.runs.some((r) => r.scenario === "create")) writeFileSync(join(OUT, "chart.png"), chartFromResults(results));
   };
-  log(`R = ${R} s, sizes ${results.sizes.join(", ")}, variants ${VARIANTS.join(", ")}, fleet ${SUBNET}.11+ in ${fleet.state}`);
+  log(`R(n) = ${R} s + n × ${RC} s, sizes ${results.sizes.join(", ")}, variants ${VARIANTS.join(", ")}, fleet ${SUBNET}.11+ in ${fleet.state}`);
   fleet.down();
   const largest = SIZES[SIZES.length - 1];
   try {
@@ -336,7 +342,7 @@ async function main(): Promise<void> {
           log(`${variant} ${label}: ${(e as Error).message}`);
           results.runs.push({
             variant, scenario: "create", hosts: size.hosts, perHost: size.perHost, containers: size.hosts * size.perHost, ok: false,
-            error: (e as Error).message.slice(0, 500), wallS: NaN, lowerBoundS: R + connectMs / 1000, targetHosts: 0,
+            error: (e as Error).message.slice(0, 500), wallS: NaN, lowerBoundS: R + RC * size.perHost + connectMs / 1000, targetHosts: 0,
             sessions: stat([]), connections: stat([]), rebuilds: stat([]), otherHostsSessions: 0, simRebuildS: stat([]), profile: {},
           });
         } finally {
