@@ -140,14 +140,22 @@ function record(
   };
 }
 
-/** The provider's round descriptions ("<host>: create c01, c02") with their times, from the CLI output. */
+/**
+ * The provider's rounds ("<host>: create c01, c02: locking", the live status a round starts
+ * with) and their times, from the CLI output. The non-interactive display prints that status
+ * on the row of every resource of the round: one round's copies arrive together.
+ */
 function roundsFromOutput(run: CliRun) {
   const rounds: { t: number; host: string; size: number }[] = [];
-  // The CLI repeats the provider's lines in its closing summary: stop there.
+  const seen = new Map<string, number>();
   const end = run.lines.findIndex((l) => /^(Diagnostics|Outputs|Resources):/.test(l.text));
   for (const l of end < 0 ? run.lines : run.lines.slice(0, end)) {
-    const m = /nixos-containers: (\S+): ((?:create|update|delete) [^;]+(?:; (?:create|update|delete) [^;]+)*)$/.exec(l.text);
+    const m = / (\S+): ((?:create|update|delete) [^;:]+(?:; (?:create|update|delete) [^;:]+)*): locking\s*$/.exec(l.text);
     if (!m) continue;
+    const key = `${m[1]} ${m[2]}`;
+    const last = seen.get(key);
+    seen.set(key, l.t);
+    if (last !== undefined && l.t - last < 1000) continue;
     const size = m[2].split(";").reduce((n, part) => n + part.trim().split(/\s+/).slice(1).join(" ").split(",").length, 0);
     rounds.push({ t: l.t, host: m[1], size });
   }
