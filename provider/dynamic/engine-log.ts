@@ -9,8 +9,9 @@
  * Plain stderr has neither: the engine attaches it to the Stack and keeps it.
  */
 import { dirname } from "node:path";
+import { stderrProgress } from "../deploy/progress";
 
-export type Severity = "debug" | "info" | "warning" | "error";
+export type Severity = "debug" | "info" | "warning";
 
 export interface LogSink {
   send(severity: Severity, message: string, urn: string, ephemeral: boolean): void;
@@ -90,5 +91,6 @@ export const stderrSink: LogSink = {
 
 function fallback(severity: Severity, message: string, ephemeral: boolean): void {
   if (ephemeral || severity === "debug") return;
-  process.stderr.write(`nixos-containers: ${severity === "info" ? "" : `${severity}: `}${message}\n`);
+  if (severity === "info") stderrProgress.info(message);
+  else stderrProgress.warn(message);
 }
