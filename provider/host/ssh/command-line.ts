@@ -48,7 +48,7 @@ export const SEPARATORS = 4;
 
 /** Runs "$cmd" under `timeout` (if present) with limit "$limit" seconds; TERM, then KILL 5 s later. */
 const RUN_LIMITED = [
-  'if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 "$limit" sh -c "$cmd"',
+  'if [ -n "$limit" ] && command -v timeout >/dev/null 2>&1; then exec timeout -k 5 "$limit" sh -c "$cmd"',
   'else exec sh -c "$cmd"; fi',
 ].join("\n");
 
@@ -65,6 +65,8 @@ const PASSWORD_WRAPPER = [
   "  else exit 125; fi",
   "done",
   "l=",
+  // An interactive session starts its PTY with echo off while the password goes in (session.ts).
+  "if [ -t 0 ]; then stty echo 2>/dev/null; fi",
   "printf '%s\\n' \"$2\" >&2",
   "cmd=$3; limit=$4",
   RUN_LIMITED,
@@ -75,15 +77,19 @@ export function rootSideLimitSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) + 2;
 }
 
-/** Builds the command line (and stdin prefix) for `command`, privileged or not. */
+/**
+ * Builds the command line (and stdin prefix) for `command`, privileged or not.
+ * `timeoutMs` null: no host-side limit (interactive sessions: coreutils
+ * `timeout` would also keep the command out of the terminal's foreground).
+ */
 export function prepareCommand(
   command: string,
   privileged: boolean,
   s: PrivilegeSettings,
   hostId: string,
-  timeoutMs = 600_000,
+  timeoutMs: number | null = 600_000,
 ): PreparedCommand {
-  const limit = String(rootSideLimitSeconds(timeoutMs));
+  const limit = timeoutMs === null ? "" : String(rootSideLimitSeconds(timeoutMs));
   if (!privileged || s.user === "root") return { command: shellJoin(["sh", "-c", PLAIN_WRAPPER, "sh", command, limit]) };
   if (s.sudo === false) {
     throw new SshError(

@@ -3,7 +3,7 @@
  * settings that shape each command (sudo, default timeout, redaction).
  * Get one from `SshPool.acquireHost()`; `close()` releases the handle.
  */
-import type { ExecOptions, ExecResult, Host } from "../host";
+import type { ExecOptions, ExecResult, Host, Session, SessionOptions } from "../host";
 import type { Connection } from "../connection";
 import { SshError } from "./errors";
 import type { SshLogger } from "./logger";
@@ -53,6 +53,17 @@ export class SshHost implements Host {
     const result: ExecResult = { code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr };
     if (outcome.signal !== undefined) result.signal = outcome.signal;
     return result;
+  }
+
+  async openSession(command: string, options: SessionOptions = {}): Promise<Session> {
+    if (this.closed) throw new SshError("closed", this.id, `the SSH host handle for ${this.id} was closed`);
+    const prepared = prepareCommand(command, options.privileged === true, this.settings, this.id, null);
+    const { session, refused } = await this.connection.session(
+      { command: prepared.command, stdinPrefix: prepared.stdinPrefix, sentinel: prepared.sentinel, pty: options.pty },
+      this.log,
+    );
+    if (refused) throw sudoFailure(this.id, this.settings, refused.code, refused.preamble);
+    return session;
   }
 
   /** Releases this handle; the pooled connection closes once idle (see SshPool). */

@@ -72,6 +72,9 @@ def event(**kw):
             os.close(fd)
     except OSError:
         pass
+    if kw.get("event") == "unit":
+        import simjournal  # the container's journals and machine follow its unit (lib/simjournal.py)
+        simjournal.on_unit_event(rec)
 
 
 # ------------------------------------------------------------------ knobs
@@ -293,6 +296,8 @@ def tool_links(enable_containers):
              "bin/switch-to-configuration": ("link", os.path.join(TOOLS, "bin", "switch-to-configuration"))}
     if enable_containers:
         links["sw/bin/nixos-container"] = ("link", os.path.join(TOOLS, "bin", "nixos-container"))
+    for tool in ("journalctl", "machinectl"):  # lib/simjournal.py
+        links["sw/bin/" + tool] = ("link", os.path.join(TOOLS, "bin", tool))
     return links
 
 
@@ -646,6 +651,8 @@ def _set_failed(name):
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"state": "failed", "since": now_iso(), "pid": 0})
     save_unit_state(name, st)
+    import simjournal
+    simjournal.on_failed(name)
 
 
 def container_stop(name, by="systemctl", op="stop", log=True):
