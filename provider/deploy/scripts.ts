@@ -10,15 +10,22 @@ import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, STATE_DIR } fr
 /**
  * Shared helpers: base64 of a file or `-` when it does not exist; the unit
  * state of several containers from one systemctl call (one line per unit, in
- * order; names are validated, so the unquoted list splits only at spaces).
+ * order; names are validated, so the unquoted list splits only at spaces);
+ * a step whose output is indented and whose status is reported (`DID`).
  */
-const PRELUDE = `
+export const PRELUDE = `
 b64() { if [ -e "$1" ]; then base64 -w0 < "$1"; echo; else echo -; fi; }
 report_active() {
   [ $# -gt 0 ] || return 0
   units=; for n in "$@"; do units="$units container@$n.service"; done
   states=$(systemctl is-active $units 2>/dev/null)
   i=1; for n in "$@"; do echo "ACTIVE $n $(printf '%s\\n' "$states" | sed -n "\${i}p")"; i=$((i + 1)); done
+}
+run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report its status
+  name=$1; what=$2; shift 2
+  out=$("$@" 2>&1); rc=$?
+  [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
+  echo "DID $name $what $rc"
 }
 is_flake_host() { [ -e /etc/nixos/flake.nix ]; }
 stage_for_flake() { if is_flake_host && git -C /etc/nixos rev-parse --is-inside-work-tree >/dev/null 2>&1; then git -C /etc/nixos add -A -- pulumi-containers >/dev/null; fi; }
@@ -250,12 +257,6 @@ export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonl
   });
   return `set -u
 ${PRELUDE}
-run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report its status
-  name=$1; what=$2; shift 2
-  out=$("$@" 2>&1); rc=$?
-  [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
-  echo "DID $name $what $rc"
-}
 ${lines.join("\n")}
 for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
