@@ -96,8 +96,10 @@ export function journal(name: string, o: JournalOptions): string {
   const pick = `if systemctl is-active --quiet ${sq(unitName(name))}; then set -- -M ${sq(name)}; else set -- -u ${sq(unitName(name))}; fi`;
   if (!o.follow) return `${pick}\nexec journalctl "$@" ${common}\n`;
   return `${pick}
+exec 3<&0
 journalctl "$@" ${common} & j=$!
-{ cat >/dev/null; kill $j; } >/dev/null 2>&1 &
+{ cat <&3 >/dev/null; kill $j; } >/dev/null 2>&1 &
+exec 3<&-
 wait $j
 `;
 }
