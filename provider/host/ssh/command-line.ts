@@ -65,8 +65,6 @@ const PASSWORD_WRAPPER = [
   "  else exit 125; fi",
   "done",
   "l=",
-  // An interactive session starts its PTY with echo off while the password goes in (session.ts).
-  "if [ -t 0 ]; then stty echo 2>/dev/null; fi",
   "printf '%s\\n' \"$2\" >&2",
   "cmd=$3; limit=$4",
   RUN_LIMITED,
@@ -115,6 +113,30 @@ export function prepareCommand(
     ]),
     stdinPrefix: Buffer.from(prefix, "utf8"),
     sentinel,
+  };
+}
+
+export interface PreparedSession extends PreparedCommand {
+  /** sudo's prompt on the PTY: answer it with `answer` (once; a second prompt means the password is wrong). */
+  prompt?: { text: string; answer: Buffer };
+}
+
+/**
+ * The command line of a session on a PTY. sudo then reads its password from
+ * the terminal (with echo off), and flushes input typed ahead when it turns
+ * echo off, so the stdin protocol of prepareCommand cannot work there: sudo
+ * is given a unique prompt instead, and the password is typed when that
+ * prompt shows. No host-side time limit (it would take the terminal away).
+ */
+export function prepareTtyCommand(command: string, privileged: boolean, s: PrivilegeSettings, hostId: string): PreparedSession {
+  if (!privileged || s.user === "root" || s.sudoPassword === undefined) return prepareCommand(command, privileged, s, hostId, null);
+  if (s.sudo === false) return prepareCommand(command, privileged, s, hostId, null); // throws the sudo: false error
+  const sentinel = `pnc-sudo-ok-${randomBytes(12).toString("hex")}`;
+  const prompt = `pnc-sudo-prompt-${randomBytes(12).toString("hex")}:`;
+  return {
+    command: shellJoin(["sudo", "-p", prompt, "--", "sh", "-c", NOPASSWD_WRAPPER, "sh", sentinel, command, ""]),
+    sentinel,
+    prompt: { text: prompt, answer: Buffer.from(s.sudoPassword + "\n", "utf8") },
   };
 }
 

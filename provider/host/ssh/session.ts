@@ -8,9 +8,9 @@
  * `exec` (command-line.ts): the session is handed out only once the wrapper's
  * sentinel arrived, so a sudo refusal is an error of `openSession`, never
  * output of the session. With a PTY, the wrapper's stderr is the terminal, so
- * the sentinel (and any sudo message before it) is taken out of stdout; the
- * PTY starts with echo off when a sudo password is fed, so the password is
- * never echoed back (the wrapper turns echo on again).
+ * the sentinel (and any sudo message before it) is taken out of stdout, and
+ * sudo's password is typed when its prompt shows (command-line.ts
+ * prepareTtyCommand); sudo reads it with echo off.
  */
 import { PassThrough } from "stream";
 import type { Client, ClientChannel, PseudoTtyOptions } from "ssh2";
@@ -22,6 +22,8 @@ export interface SessionRun {
   command: string;
   stdinPrefix?: Buffer;
   sentinel?: string;
+  /** Answer this prompt (before the sentinel) once; a second one is a refusal. */
+  prompt?: { text: string; answer: Buffer };
   pty?: PtySize & { term?: string };
   hostId: string;
   redact: Redactor;
@@ -35,13 +37,12 @@ export interface SessionStart {
   refused?: { code: number | null; preamble: string };
 }
 
-function openChannel(client: Client, command: string, pty: SessionRun["pty"], echoOff: boolean): Promise<ClientChannel> {
+function openChannel(client: Client, command: string, pty: SessionRun["pty"]): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     const cb = (err: Error | undefined, channel: ClientChannel) => (err ? reject(err) : resolve(channel));
     try {
       if (pty) {
         const options: PseudoTtyOptions = { rows: pty.rows, cols: pty.cols, term: pty.term ?? "xterm-256color" };
-        if (echoOff) options.modes = { ECHO: 0 };
         client.exec(command, { pty: options }, cb);
       } else {
         client.exec(command, cb);
@@ -55,7 +56,7 @@ function openChannel(client: Client, command: string, pty: SessionRun["pty"], ec
 export async function startSession(client: Client, run: SessionRun): Promise<SessionStart> {
   let channel: ClientChannel;
   try {
-    channel = await openChannel(client, run.command, run.pty, run.stdinPrefix !== undefined);
+    channel = await openChannel(client, run.command, run.pty);
   } catch (e) {
     run.onReleased();
     throw new SshError("connect", run.hostId, `${run.hostId} refused to open a session: ${run.redact((e as Error).message)}`, { cause: e });
@@ -83,11 +84,20 @@ export async function startSession(client: Client, run: SessionRun): Promise<Ses
   const hold = (chunk: Buffer, out: PassThrough) => {
     held += chunk.toString("utf8");
     const at = held.indexOf(run.sentinel!);
-    if (at < 0) return;
+    if (at < 0) return answerPrompt();
     running = true;
     const rest = held.slice(at + run.sentinel!.length).replace(/^\r?\n/, "");
     if (rest) out.write(rest);
     markStarted();
+  };
+  let prompts = 0;
+  const answerPrompt = () => {
+    if (!run.prompt) return;
+    const seen = held.split(run.prompt.text).length - 1;
+    if (seen === prompts) return;
+    prompts = seen;
+    if (prompts === 1) channel.write(run.prompt.answer);
+    else channel.close(); // asked again: the password is wrong; never typed twice
   };
   const sentinelOnStdout = run.pty !== undefined;
   channel.on("data", (chunk: Buffer) => (!running && sentinelOnStdout ? hold(chunk, stdout) : stdout.write(chunk)));
@@ -98,7 +108,8 @@ export async function startSession(client: Client, run: SessionRun): Promise<Ses
   const session = wrap(channel, stdout, stderr, done);
   if (!running) {
     const { code } = await done;
-    return { session, refused: { code, preamble: run.redact(held) } };
+    const said = run.prompt ? held.split(run.prompt.text).join("") : held;
+    return { session, refused: { code, preamble: run.redact(said) } };
   }
   return { session };
 }

@@ -9,7 +9,7 @@ import { SshError } from "./errors";
 import type { SshLogger } from "./logger";
 import type { PooledConnection } from "./pooled-connection";
 import type { Redactor } from "./redact";
-import { prepareCommand, sudoFailure } from "./command-line";
+import { prepareCommand, prepareTtyCommand, sudoFailure, type PreparedSession } from "./command-line";
 
 export class SshHost implements Host {
   readonly id: string;
@@ -57,9 +57,10 @@ export class SshHost implements Host {
 
   async openSession(command: string, options: SessionOptions = {}): Promise<Session> {
     if (this.closed) throw new SshError("closed", this.id, `the SSH host handle for ${this.id} was closed`);
-    const prepared = prepareCommand(command, options.privileged === true, this.settings, this.id, null);
+    const privileged = options.privileged === true;
+    const prepared: PreparedSession = options.pty ? prepareTtyCommand(command, privileged, this.settings, this.id) : prepareCommand(command, privileged, this.settings, this.id, null);
     const { session, refused } = await this.connection.session(
-      { command: prepared.command, stdinPrefix: prepared.stdinPrefix, sentinel: prepared.sentinel, pty: options.pty },
+      { command: prepared.command, stdinPrefix: prepared.stdinPrefix, sentinel: prepared.sentinel, prompt: prepared.prompt, pty: options.pty },
       this.log,
     );
     if (refused) throw sudoFailure(this.id, this.settings, refused.code, refused.preamble);
