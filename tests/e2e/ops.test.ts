@@ -81,11 +81,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (stack) {
-    stack.run(["destroy", "--yes", "--stack", STACK]);
-    stack.remove();
-  }
-  rmSync(join(PROJECT, `Pulumi.${STACK}.yaml`), { force: true });
+  stack?.dispose();
   fleet?.down();
   for (const d of [work, home]) if (d) rmSync(d, { recursive: true, force: true });
 });

@@ -60,3 +60,20 @@ export class HostSet {
     return this.pool.closeAll();
   }
 }
+
+/**
+ * Prints the error of each host that failed (its containers are not listed)
+ * and hands the others to `each`; the exit status: 1 when a host or an `each` failed.
+ */
+export function reportOutcomes<T>(outcomes: readonly HostOutcome<T>[], each: (value: T, group: HostGroup) => boolean): number {
+  let code = 0;
+  for (const o of outcomes) {
+    if (o.error) {
+      process.stderr.write(`nixos-containers: ${o.group.name}: ${o.error.message}\n`);
+      code = 1;
+    } else if (!each(o.value, o.group)) {
+      code = 1;
+    }
+  }
+  return code;
+}

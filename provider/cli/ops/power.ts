@@ -1,7 +1,7 @@
 /** `nixos-containers start|stop|restart NAME…`: through `nixos-container` on each host, hosts in parallel. */
 import { power } from "../../deploy/operate";
 import type { PowerAction } from "../../deploy/ops-scripts";
-import { HostSet, groupByHost } from "./hosts";
+import { HostSet, groupByHost, reportOutcomes } from "./hosts";
 import { targetKey } from "./resolve";
 import { selectTargets } from "./select";
 
@@ -13,24 +13,19 @@ export function powerCommand(action: PowerAction) {
     const hosts = new HostSet();
     try {
       const outcomes = await hosts.forEach(groupByHost(targets), (host, g) => power(host, action, g.targets.map((t) => t.name)));
-      let code = 0;
-      for (const o of outcomes) {
-        if (o.error) {
-          process.stderr.write(`nixos-containers: ${o.group.name}: ${o.error.message}\n`);
-          code = 1;
-          continue;
-        }
-        for (const t of o.group.targets) {
-          const r = o.value.find((x) => x.name === t.name)!;
+      return reportOutcomes(outcomes, (value, group) => {
+        let ok = true;
+        for (const t of group.targets) {
+          const r = value.find((x) => x.name === t.name)!;
           if (r.status === 0) {
             process.stdout.write(`${targetKey(t)}: ${DONE[action]} (${r.active})\n`);
           } else {
-            code = 1;
+            ok = false;
             process.stderr.write(`nixos-containers: ${targetKey(t)}: nixos-container ${action} failed (exit ${r.status}):\n${r.output.map((l) => `  ${l}\n`).join("")}`);
           }
         }
-      }
-      return code;
+        return ok;
+      });
     } finally {
       await hosts.close();
     }

@@ -1,6 +1,6 @@
 /** `nixos-containers status NAME…`: unit state, since when, restarts; the last journal lines of a failed unit. */
 import { status, type UnitStatus } from "../../deploy/operate";
-import { HostSet, groupByHost } from "./hosts";
+import { HostSet, groupByHost, reportOutcomes } from "./hosts";
 import { targetKey } from "./resolve";
 import { selectTargets } from "./select";
 import type { Target } from "./targets";
@@ -26,16 +26,10 @@ export async function statusCommand(args: string[]): Promise<number> {
   const hosts = new HostSet();
   try {
     const outcomes = await hosts.forEach(groupByHost(targets), (host, g) => status(host, g.targets.map((t) => t.name)));
-    let code = 0;
-    for (const o of outcomes) {
-      if (o.error) {
-        process.stderr.write(`nixos-containers: ${o.group.name}: ${o.error.message}\n`);
-        code = 1;
-        continue;
-      }
-      for (const t of o.group.targets) process.stdout.write(describeStatus(t, o.value.get(t.name)!));
-    }
-    return code;
+    return reportOutcomes(outcomes, (value, group) => {
+      for (const t of group.targets) process.stdout.write(describeStatus(t, value.get(t.name)!));
+      return true;
+    });
   } finally {
     await hosts.close();
   }

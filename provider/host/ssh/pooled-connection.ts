@@ -105,17 +105,7 @@ export class PooledConnection {
     let refusals = 0;
     for (;;) {
       this.assertOpen();
-      await this.slots.acquire();
-      this.busy++;
-      this.cancelIdle();
-      let slotHeld = true;
-      const releaseSlot = () => {
-        if (!slotHeld) return;
-        slotHeld = false;
-        this.slots.release();
-        this.busy--;
-        this.maybeIdle();
-      };
+      const releaseSlot = await this.takeSlot();
       let live: Live;
       try {
         this.assertOpen();
@@ -164,20 +154,25 @@ export class PooledConnection {
     }
   }
 
-  /** Opens an interactive channel (session.ts) on a session slot, held until the channel closes. */
-  async session(req: Omit<SessionRun, "hostId" | "redact" | "onReleased">, log: SshLogger = this.o.log): Promise<SessionStart> {
-    this.assertOpen();
+  /** Waits for a session slot; the returned function gives it back (once, however often it is called). */
+  private async takeSlot(): Promise<() => void> {
     await this.slots.acquire();
     this.busy++;
     this.cancelIdle();
-    let slotHeld = true;
-    const releaseSlot = () => {
-      if (!slotHeld) return;
-      slotHeld = false;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
       this.slots.release();
       this.busy--;
       this.maybeIdle();
     };
+  }
+
+  /** Opens an interactive channel (session.ts) on a session slot, held until the channel closes. */
+  async session(req: Omit<SessionRun, "hostId" | "redact" | "onReleased">, log: SshLogger = this.o.log): Promise<SessionStart> {
+    this.assertOpen();
+    const releaseSlot = await this.takeSlot();
     try {
       const live = await this.ensureLive(log);
       const start = await startSession(live.client, { ...req, hostId: this.id, redact: this.o.redact, onReleased: releaseSlot });
