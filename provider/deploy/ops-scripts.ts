@@ -8,15 +8,22 @@ import { CONF_DIR, MODULE_DIR, unitName } from "./layout";
 import { PRELUDE } from "./scripts";
 
 /**
- * The system a running container runs: its `/run/current-system`, seen from
- * the host through the leader's root (`/proc/LEADER/root`; machined knows the
- * leader). A reload (switch-to-configuration test inside) changes it without
- * a restart, so the conf's SYSTEM_PATH alone does not tell.
+ * The system each running container runs: its `/run/current-system`, seen
+ * from the host through the leader's root (`/proc/LEADER/root`; machined
+ * knows the leaders: one `machinectl show` for all of them). A reload
+ * (switch-to-configuration test inside) changes it without a restart, so the
+ * conf's SYSTEM_PATH alone does not tell. Only running containers may be
+ * named: machinectl stops at the first machine it does not know.
  */
 const RUNNING = `
-running_system() {
-  leader=$(machinectl show "$1" -p Leader --value 2>/dev/null) && [ -n "$leader" ] && [ "$leader" != 0 ] &&
-    readlink "/proc/$leader/root/run/current-system" 2>/dev/null || echo -
+report_running() {
+  [ $# -gt 0 ] || return 0
+  machinectl show "$@" -p Name -p Leader 2>/dev/null | while IFS='=' read -r key value; do
+    case "$key" in
+      Name) machine=$value ;;
+      Leader) echo "RUNNING $machine $(readlink "/proc/$value/root/run/current-system" 2>/dev/null || echo -)" ;;
+    esac
+  done
 }
 `;
 
@@ -28,9 +35,9 @@ ${PRELUDE}${RUNNING}
 for name in ${list}; do
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-  echo "RUNNING $name $(running_system "$name")"
 done
 report_active ${list}
+report_running $active_names
 echo "END"
 `;
 }
@@ -43,9 +50,10 @@ export function unitStatus(names: readonly string[], journalLines: number): stri
   const props = STATUS_PROPERTIES.join(",");
   return `set -u
 ${PRELUDE}${RUNNING}
+report_active ${names.map(sq).join(" ")} >/dev/null
+report_running $active_names
 for name in ${names.map(sq).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
-  echo "RUNNING $name $(running_system "$name")"
   systemctl show "container@$name.service" -p ${props} 2>/dev/null | sed "s/^/UNIT $name /"
   if [ "$(systemctl is-active "container@$name.service" 2>/dev/null)" = failed ]; then
     journalctl -u "container@$name.service" -n ${journalLines} --no-pager 2>/dev/null | while IFS= read -r line; do

@@ -10,7 +10,8 @@ import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, STATE_DIR } fr
 /**
  * Shared helpers: base64 of a file or `-` when it does not exist; the unit
  * state of several containers from one systemctl call (one line per unit, in
- * order; names are validated, so the unquoted list splits only at spaces);
+ * order; names are validated, so the unquoted list splits only at spaces;
+ * the active ones are left in $active_names);
  * a step whose output is indented and whose status is reported (`DID`).
  */
 export const PRELUDE = `
@@ -19,7 +20,12 @@ report_active() {
   [ $# -gt 0 ] || return 0
   units=; for n in "$@"; do units="$units container@$n.service"; done
   states=$(systemctl is-active $units 2>/dev/null)
-  i=1; for n in "$@"; do echo "ACTIVE $n $(printf '%s\\n' "$states" | sed -n "\${i}p")"; i=$((i + 1)); done
+  i=1; active_names=
+  for n in "$@"; do
+    state=$(printf '%s\\n' "$states" | sed -n "\${i}p"); i=$((i + 1))
+    echo "ACTIVE $n $state"
+    [ "$state" != active ] || active_names="$active_names $n"
+  done
 }
 run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report its status
   name=$1; what=$2; shift 2
