@@ -16,7 +16,7 @@
  * set up by scripts/bench.sh; without it, the repository's dist/).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectTime } from "./baseline";
 import { BenchFleet, ROOT } from "./lib/fleet";
@@ -63,6 +63,7 @@ const lines = (path: string): any[] =>
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
+  rmSync(join(OUT, "ls-work"), { recursive: true, force: true }); // the stack of an earlier run
   const fleet = new BenchFleet(join(OUT, "ls-fleet"), SUBNET, 0);
   const project = new BenchProject(join(OUT, "ls-work"), BUILD);
   project.prepare();
