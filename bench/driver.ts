@@ -8,8 +8,9 @@
  * Environment:
  *   BENCH_SIZES=5x4,10x10,20x10   host×containers sizes of the create scenario
  *   BENCH_REBUILD_SECONDS=2        R, every simulated nixos-rebuild takes this long (plus evaluation)
- *   BENCH_VARIANTS=a,a-par,a-fast,b,c
- *                                  a: as designed, Pulumi's default --parallel; a-par: --parallel raised
+ *   BENCH_VARIANTS=h,a,a-par,a-fast,b,c
+ *                                  h: NixosHost (one resource per host), Pulumi's defaults;
+ *                                  a: NixosContainer as designed, Pulumi's default --parallel; a-par: --parallel raised
  *                                  to the number of containers; a-fast: that and PULUMI_SKIP_CHECKPOINTS=true
  *                                  (the engine then stops writing the whole state file before and after
  *                                  every step); b: coalescing off (with the raised --parallel); c: ssh +
@@ -43,7 +44,7 @@ const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "5x4,10x10,20x10"
     return { hosts: Number(m[1]), perHost: Number(m[2]) };
   })
   .sort((a, b) => a.hosts * a.perHost - b.hosts * b.perHost);
-const VARIANTS = (process.env.BENCH_VARIANTS ?? "a,a-par,a-fast,b,c").split(",").map((v) => v.trim()) as Variant[];
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "h,a,a-par,a-fast,b,c").split(",").map((v) => v.trim()) as Variant[];
 const SUBNET = process.env.BENCH_SUBNET ?? "127.0.150";
 const OUT = process.env.BENCH_OUT ?? join(ROOT, ".bench");
 const BUILD = __dirname; // the compiled bench (.bench/build), wherever the results go
@@ -163,8 +164,8 @@ function revisionsFor(scenario: string, hosts: FleetHost[]): Record<string, numb
 }
 
 async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: number, connectMs: number, withPreview: boolean): Promise<RunRecord[]> {
-  const coalesce = variant === "a" || variant === "a-par" || variant === "a-fast";
-  const parallel = variant === "a" || variant === "b-default" ? undefined : hosts.length * perHost;
+  const coalesce = variant === "h" || variant === "a" || variant === "a-par" || variant === "a-fast";
+  const parallel = variant === "h" || variant === "a" || variant === "b-default" ? undefined : hosts.length * perHost;
   const size = `${hosts.length}x${perHost}`;
   const stack = new BenchStack(project, `${variant}-${size}`, {
     ...(coalesce ? {} : { PULUMI_NIXOS_CONTAINERS_COALESCE: "0" }),
@@ -185,7 +186,7 @@ async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: numb
     ];
     for (const step of steps) {
       const revisions = revisionsFor(step.scenario === "preview" || step.scenario === "noop-up" ? "create" : step.scenario, hosts);
-      stack.configure(hosts, perHost, revisions);
+      stack.configure(hosts, perHost, revisions, variant === "h" ? "host" : "container");
       const args = [...step.args, ...(parallel !== undefined ? ["--parallel", String(parallel)] : [])];
       const mark = fleet.mark();
       const load = loadAverage();
@@ -329,7 +330,7 @@ async function main(): Promise<void> {
         const connectMs = results.connectMs[label];
         try {
           const records =
-            variant === "c" ? await baselineVariant(hosts, size.perHost, connectMs) : await pulumiVariant(variant, hosts, size.perHost, connectMs, variant === "a" && size === largest);
+            variant === "c" ? await baselineVariant(hosts, size.perHost, connectMs) : await pulumiVariant(variant, hosts, size.perHost, connectMs, (variant === "a" || variant === "h") && size === largest);
           results.runs.push(...records);
         } catch (e) {
           log(`${variant} ${label}: ${(e as Error).message}`);

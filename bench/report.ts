@@ -5,7 +5,7 @@
  */
 import { drawChart, type Series } from "./chart";
 
-export type Variant = "a" | "a-par" | "a-fast" | "b" | "b-default" | "c";
+export type Variant = "h" | "a" | "a-par" | "a-fast" | "b" | "b-default" | "c";
 export type Scenario = "create" | "change-one" | "change-all" | "destroy" | "preview" | "noop-up";
 export interface Stat {
   max: number;
@@ -78,6 +78,8 @@ export interface Results {
 
 export function variantLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
   switch (v) {
+    case "h":
+      return `(h) NixosHost per host, Pulumi's defaults (--parallel ${r.defaultParallel})`;
     case "a":
       return `(a) provider, Pulumi's default --parallel ${r.defaultParallel}`;
     case "a-par":
@@ -96,6 +98,8 @@ export function variantLabel(v: Variant, r: Pick<Results, "defaultParallel">): s
 /** Shorter labels for the chart's legend. */
 function legendLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
   switch (v) {
+    case "h":
+      return `(h) NixosHost, defaults`;
     case "a":
       return `(a) provider, default --parallel (${r.defaultParallel})`;
     case "a-par":
@@ -112,6 +116,7 @@ function legendLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
 }
 
 const COLORS: Record<Variant, [number, number, number]> = {
+  h: [0, 0, 0],
   a: [31, 119, 180],
   "a-par": [44, 160, 44],
   "a-fast": [23, 190, 207],

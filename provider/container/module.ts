@@ -10,6 +10,7 @@ import { raw, isRaw } from "../nix/value";
 import { renderNix } from "../nix/render";
 import { nixAttrName } from "../nix/escape";
 import type { ContainerSpec } from "./validate";
+import { unitSettings } from "./resources";
 
 /** Inputs that steer the provider and never reach NixOS. */
 const DEPLOYMENT_ONLY = new Set([
@@ -21,9 +22,14 @@ const DEPLOYMENT_ONLY = new Set([
   "deleteData",
   "adopt",
   "rebuildTimeoutSeconds",
+  // Not an option of containers.<name>: settings of the host's unit (resources.ts).
+  "resources",
 ]);
 
 export const MODULE_HEADER_MARK = "# Managed by pulumi-nixos-containers.";
+
+/** The configuration of a container given no config, path or flake: an empty NixOS module. */
+const BARE_CONFIG = raw("{ ... }: { }");
 
 export function renderContainerModule(spec: ContainerSpec): string {
   const options: NixAttrs = {};
@@ -31,11 +37,18 @@ export function renderContainerModule(spec: ContainerSpec): string {
     if (DEPLOYMENT_ONLY.has(key) || value === undefined) continue;
     options[key] = key === "config" ? containerConfig(value as ContainerSpec["config"]) : (value as NixValue);
   }
+  // Without config, path or flake NixOS has no system to run and refuses the container
+  // (`containers.<name>.path' has no value); like `nixos-container create` without
+  // --config, the container then runs a bare NixOS.
+  if (spec.config === undefined && spec.path === undefined && spec.flake === undefined) {
+    options.config = BARE_CONFIG;
+  }
   // In-place updates need NixOS to keep its hands off a changed autoStart
   // container; the provider then reloads it (reference G.4, E.3).
   if (spec.updateStrategy === "reload" && spec.autoStart === true && spec.restartIfChanged === undefined) {
     options.restartIfChanged = false;
   }
+  const limits = unitSettings(spec.resources);
   return [
     `${MODULE_HEADER_MARK} Container "${spec.name}".`,
     "# Do not edit: `pulumi up` overwrites this file and `pulumi refresh` reports edits as drift.",
@@ -43,6 +56,9 @@ export function renderContainerModule(spec: ContainerSpec): string {
     "",
     "{",
     `  containers.${nixAttrName(spec.name)} = ${renderNix(options, { indent: 2 })};`,
+    ...(Object.keys(limits).length === 0
+      ? []
+      : [`  systemd.services.${nixAttrName(`container@${spec.name}`)}.serviceConfig = ${renderNix(limits, { indent: 2 })};`]),
     "}",
     "",
   ].join("\n");

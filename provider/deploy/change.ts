@@ -1,8 +1,19 @@
 /** What the lifecycle asks a host to do to one container, and what it gets back. */
 import type { PostAction } from "./scripts";
 
+/** Who manages a container (the SDK's hidden `__owner` input): recorded on the host with its module. */
+export interface Owner {
+  organization: string;
+  project: string;
+  stack: string;
+  /** The Pulumi resource (a NixosContainer, or the NixosHost holding the container). */
+  urn: string;
+}
+
 export interface ContainerChange {
   name: string;
+  /** Who asks for the change; undefined for resources made by an SDK older than the owner record. */
+  owner?: Owner;
   kind: "create" | "update" | "delete";
   /** The module to write (create, update). */
   module?: string;

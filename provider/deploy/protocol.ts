@@ -15,6 +15,8 @@ export interface ContainerFacts {
   unit?: Map<string, string>;
   /** Journal lines (ops-scripts.ts: the last lines of a failed unit). */
   journal?: string[];
+  /** `systemctl show` of the unit's resource-control properties (scripts.UNIT_LIMIT_PROPERTIES), or null. */
+  limits?: string | null;
 }
 
 export interface ScriptReport {
@@ -54,6 +56,9 @@ export function parseReport(stdout: string): ScriptReport {
         break;
       case "ACTIVE":
         facts(first).active = tail || "unknown";
+        break;
+      case "LIMITS":
+        facts(first).limits = decode(tail);
         break;
       case "PROFILE":
         facts(first).profile = tail === "-" ? null : tail;

@@ -8,14 +8,15 @@ import { configHash } from "../container/module";
 import { outputsFor } from "./outputs";
 import { resourceId } from "./identity";
 import { redactorFor } from "../host/ssh/redact";
-import type { ContainerChange } from "../deploy/change";
+import type { ContainerChange, Owner } from "../deploy/change";
+import { ownerOf, withOwner } from "./owner";
 import type { ContainerSpec } from "../container/validate";
 
 export async function create(ctx: LifecycleContext, inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
   const { spec, module } = prepare(inputs);
   const id = resourceId(spec.connection, spec.name);
-  const outs = await guarded(spec.connection, () => push(ctx, "create", spec, module)).catch((e) => rethrowApplied(e, id, spec, module, inputs));
-  return { id, outs };
+  const outs = await guarded(spec.connection, () => push(ctx, "create", spec, module, ownerOf(inputs))).catch((e) => rethrowApplied(e, id, spec, module, inputs));
+  return { id, outs: { ...outs, ...withOwner(inputs) } };
 }
 
 export async function update(ctx: LifecycleContext, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: Record<string, unknown> }> {
@@ -23,10 +24,11 @@ export async function update(ctx: LifecycleContext, olds: Record<string, unknown
   // configHash confirms the host has exactly this module (it is blank after a failed apply).
   if (olds.nixConfig === module && olds.configHash === configHash(module) && sameDeploymentTarget(olds, spec)) {
     // Only provider-side settings changed (credentials, timeouts, strategy): nothing to do on the host.
-    return { outs: { ...outputsFrom(olds), ...spec, nixConfig: module } };
+    return { outs: { ...outputsFrom(olds), ...spec, nixConfig: module, ...withOwner(news) } };
   }
   const id = resourceId(spec.connection, spec.name);
-  return { outs: await guarded(spec.connection, () => push(ctx, "update", spec, module)).catch((e) => rethrowApplied(e, id, spec, module, news)) };
+  const outs = await guarded(spec.connection, () => push(ctx, "update", spec, module, ownerOf(news))).catch((e) => rethrowApplied(e, id, spec, module, news));
+  return { outs: { ...outs, ...withOwner(news) } };
 }
 
 /**
@@ -36,15 +38,16 @@ export async function update(ctx: LifecycleContext, olds: Record<string, unknown
  */
 function rethrowApplied(error: unknown, id: string, spec: ContainerSpec, module: string, inputs: Record<string, unknown>): never {
   if (error instanceof Error && (error as { applied?: boolean }).applied) {
-    const properties = { ...outputsFor(spec, module, { name: spec.name, module, conf: null, status: "down" }), configHash: "", __provider: inputs.__provider };
+    const properties = { ...outputsFor(spec, module, { name: spec.name, module, conf: null, status: "down" }), configHash: "", ...withOwner(inputs), __provider: inputs.__provider };
     throw Object.assign(error, { id, properties, reasons: [error.message] });
   }
   throw error;
 }
 
-async function push(ctx: LifecycleContext, kind: "create" | "update", spec: ContainerSpec, module: string) {
+async function push(ctx: LifecycleContext, kind: "create" | "update", spec: ContainerSpec, module: string, owner: Owner | undefined) {
   const change: ContainerChange = {
     name: spec.name,
+    owner,
     kind,
     module,
     adopt: spec.adopt,
@@ -71,11 +74,16 @@ export async function guarded<T>(connection: Parameters<typeof redactorFor>[0], 
   try {
     return await run();
   } catch (e) {
-    const redact = redactorFor(connection);
-    const error = e instanceof Error ? e : new Error(String(e));
-    const clean = new Error(redact(error.message));
-    clean.name = error.name;
-    Object.assign(clean, Object.fromEntries(Object.entries(error).filter(([k]) => k !== "message" && k !== "stack").map(([k, v]) => [k, typeof v === "string" ? redact(v) : v])));
-    throw clean;
+    throw redacted(connection, e);
   }
+}
+
+/** The error with every credential of the connection blanked out of its message and string fields. */
+export function redacted(connection: Parameters<typeof redactorFor>[0], e: unknown): Error {
+  const redact = redactorFor(connection);
+  const error = e instanceof Error ? e : new Error(String(e));
+  const clean = new Error(redact(error.message));
+  clean.name = error.name;
+  Object.assign(clean, Object.fromEntries(Object.entries(error).filter(([k]) => k !== "message" && k !== "stack").map(([k, v]) => [k, typeof v === "string" ? redact(v) : v])));
+  return clean;
 }

@@ -9,6 +9,7 @@ import type { Progress } from "../deploy/progress";
 import { formatPath } from "../container/paths";
 import { nixConfigMismatch, problemToFailure, withoutInternalKeys } from "./inputs";
 import { unknownPaths, UNKNOWN } from "./unknown";
+import { withOwner } from "./owner";
 
 export interface CheckOutcome {
   inputs: Record<string, unknown>;
@@ -36,5 +37,5 @@ export function check(news: Record<string, unknown>, progress: Progress): CheckO
   if (typeof nixConfig === "string" && nixConfig !== UNKNOWN && nixConfig !== module) {
     return { inputs, failures: [problemToFailure(nixConfigMismatch())] };
   }
-  return { inputs: { ...result.spec, nixConfig: module }, failures: [] };
+  return { inputs: { ...result.spec, nixConfig: module, ...withOwner(news) }, failures: [] };
 }

@@ -7,6 +7,7 @@ import type { LifecycleContext } from "./context";
 import { prepare, withoutInternalKeys } from "./inputs";
 import { outputsFor } from "./outputs";
 import { guarded } from "./apply";
+import { withOwner } from "./owner";
 
 export interface ReadOutcome {
   id?: string;
@@ -21,9 +22,9 @@ export async function read(ctx: LifecycleContext, id: string, props: Record<stri
   return guarded(spec.connection, async () => {
     const state = await ctx.engineFor(spec.connection).read(spec.name);
     if (state.module === null) return {};
-    const outs = outputsFor(spec, module, state);
+    const outs = { ...outputsFor(spec, module, state), ...withOwner(props) };
     // Inputs as the host has them: a hand-edited module appears as a changed nixConfig.
-    return { id, props: outs, inputs: { ...inputSubset(stateInputs), nixConfig: state.module } };
+    return { id, props: outs, inputs: { ...inputSubset(stateInputs), nixConfig: state.module, ...withOwner(oldInputs ?? props) } };
   });
 }
 

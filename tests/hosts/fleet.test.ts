@@ -69,7 +69,7 @@ describe("fleet up / manifest", () => {
     const out = f.must("up", "3");
     expect(out).toContain("ssh -i");
     expect(f.manifest().hosts.map((h) => h.pid)).toEqual(pids);
-    expect(f.must("status")).toMatch(/host3\s+127\.0\.113\.13\s+up .* flake/);
+    expect(f.must("status")).toMatch(new RegExp(`host3\\s+${f.subnet.replaceAll(".", "\\.")}\\.13\\s+up .* flake`));
   });
 
   test("each host has its own hostname, /etc and NixOS layout; the machine's own /etc is untouched", () => {

@@ -58,7 +58,7 @@ describe("evaluation", () => {
     ["hostname type (B.9)", containerModule("web", '    config = { networking.hostName = "a.b"; };'),
       /A definition for option `containers\.web\.networking\.hostName' is not of type `string matching the pattern/],
     ["no config, no path, no flake", containerModule("web", "    autoStart = false;"),
-      /The option `containers\.web\.path' is used but not defined\./],
+      /The option `containers\.web\.path' was accessed but has no value defined\. Try setting the option\./],
   ];
   test.each(cases)("%s: exit 1, error names the file, nothing changes", (_n, mod, re) => {
     const before = snapshot(1);
@@ -111,7 +111,7 @@ describe("switch: files, generations, units", () => {
       "PRIVATE_USERS", "INTERFACES", "MACVLANS", "AUTO_START", "EXTRA_NSPAWN_FLAGS"]);
     expect(conf).toMatch(/^SYSTEM_PATH=\/nix\/store\/[0-9a-z]{32}-nixos-system-web-25\.11\.\S+\n/);
     expect(conf).toContain("HOST_PORT=tcp:8080:80\n");
-    expect(conf).toContain('EXTRA_NSPAWN_FLAGS=" --bind=/srv/web:/data "');
+    expect(conf).toContain('EXTRA_NSPAWN_FLAGS=" --bind=/srv/web:/data"\n');
     expect(conf).toContain("PRIVATE_USERS=no\n");
     const link = f.ok(1, "readlink /etc/nixos-containers/web.conf; readlink -f /etc/nixos-containers/web.conf; touch /nix/store/x 2>&1 || true");
     expect(link).toMatch(/^\/etc\/static\/nixos-containers\/web\.conf\n\/nix\/store\/[0-9a-z]{32}-etc\/etc\/nixos-containers\/web\.conf\n/);

@@ -3,19 +3,24 @@
  * each parsed by the real Nix parser, and evaluated to prove that the
  * options and the container config come out as the spec said.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { MACHINE_NIX_ENV } from "./helpers/nix-cli";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateContainer, formatProblems } from "../../provider/container/validate";
 import { renderContainerModule } from "../../provider/container/module";
 import { CONNECTION } from "../support/specs";
 
 const GOLDEN = join(__dirname, "golden", "container");
-const nix = (args: string[]) => execFileSync("nix-instantiate", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** The simulated host's evaluation entry (tests/hosts/nix): NixOS's module system for `containers`. */
+const HOST_EVAL = join(__dirname, "..", "hosts", "nix", "eval.nix");
+const nix = (args: string[]) => execFileSync("nix-instantiate", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: MACHINE_NIX_ENV });
 
 /** One spec per option (and the interesting combinations). */
 const CASES: Record<string, Record<string, unknown>> = {
   minimal: { config: {} },
+  bare: {},
   "config-structured": {
     config: {
       services: { nginx: { enable: true, virtualHosts: { "example.org": { root: "/var/www" } } } },
@@ -61,6 +66,13 @@ const CASES: Record<string, Record<string, unknown>> = {
   "network-bridge": { config: {}, privateNetwork: true, hostBridge: "br0", localAddress: "10.0.0.20/24" },
   forwardPorts: { config: {}, privateNetwork: true, hostAddress: "10.1.0.1", localAddress: "10.1.0.2", forwardPorts: [{ hostPort: 8080, containerPort: 80 }, { protocol: "udp", hostPort: 53 }] },
   "name-with-dash": { name: "web-2", config: {} },
+  resources: { config: {}, resources: { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 } },
+  "resources-all": {
+    name: "web-2",
+    config: {},
+    autoStart: true,
+    resources: { memoryMax: "75%", memoryHigh: "1.5G", memorySwapMax: "0", cpuQuota: "250%", cpuWeight: 50, allowedCPUs: "0-3,6", tasksMax: "infinity", ioWeight: 200 },
+  },
 };
 
 function render(name: string): { text: string; spec: NonNullable<ReturnType<typeof validateContainer>["spec"]> } {
@@ -88,12 +100,33 @@ describe.each(Object.keys(CASES))("container module: %s", (name) => {
     const evaluated = JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]));
     const expected: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(spec)) {
-      if (["name", "connection", "rebuildAction", "updateStrategy", "deleteData", "adopt", "rebuildTimeoutSeconds", "config", "nixpkgs"].includes(k) || v === undefined) continue;
+      if (["name", "connection", "rebuildAction", "updateStrategy", "deleteData", "adopt", "rebuildTimeoutSeconds", "config", "nixpkgs", "resources"].includes(k) || v === undefined) continue;
       expected[k] = v;
     }
     if (spec.autoStart && spec.updateStrategy === "reload" && spec.restartIfChanged === undefined) expected.restartIfChanged = false;
     expect(evaluated).toEqual(expected);
   });
+});
+
+describe.each(["resources", "resources-all"])("resource limits: %s", (name) => {
+  it("land on the host's container@NAME unit, directive by directive, and nowhere else", () => {
+    const { spec } = render(name);
+    const file = join(GOLDEN, `${name}.nix`);
+    const expr = `let m = import ${file} { lib = {}; pkgs = {}; }; in { unit = m.systemd.services."container@${spec.name}".serviceConfig; others = builtins.attrNames (builtins.removeAttrs m [ "containers" "systemd" ]); services = builtins.attrNames m.systemd.services; }`;
+    const evaluated = JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]));
+    const r = spec.resources!;
+    const expected = Object.fromEntries(
+      Object.entries({
+        MemoryMax: r.memoryMax, MemoryHigh: r.memoryHigh, MemorySwapMax: r.memorySwapMax, CPUQuota: r.cpuQuota,
+        CPUWeight: r.cpuWeight, AllowedCPUs: r.allowedCPUs, TasksMax: r.tasksMax, IOWeight: r.ioWeight,
+      }).filter(([, v]) => v !== undefined),
+    );
+    expect(evaluated).toEqual({ unit: expected, others: [], services: [`container@${spec.name}`] });
+  });
+});
+
+it("renders no unit settings when nothing is limited", () => {
+  expect(render("minimal").text).not.toContain("systemd.services");
 });
 
 it("renders a structured config as a module function that evaluates to the config", () => {
@@ -115,6 +148,32 @@ it("keeps every special character of a config string value", () => {
   const file = join(GOLDEN, "config-escapes.nix");
   const expr = `(import ${file} { lib = {}; pkgs = {}; }).containers.web.config { config = {}; lib = {}; pkgs = {}; }`;
   expect(JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]))).toEqual(CASES["config-escapes"].config);
+});
+
+describe("a spec with no config, path or flake", () => {
+  const file = join(GOLDEN, "bare.nix");
+  /** Evaluates a host configuration importing MODULE with the simulated host's NixOS module system. */
+  const evaluateOnHost = (module: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "bare-"));
+    writeFileSync(join(dir, "configuration.nix"), `{ imports = [ ${module} ]; networking.hostName = "h"; system.stateVersion = "25.11"; }\n`);
+    return spawnSync("nix-instantiate", ["--readonly-mode", "--eval", "--strict", "--json", HOST_EVAL, "--argstr", "configuration", join(dir, "configuration.nix")], { encoding: "utf8", env: MACHINE_NIX_ENV });
+  };
+
+  it("gets an empty NixOS module as its config: a bare container", () => {
+    const expr = `(import ${file} { lib = {}; pkgs = {}; }).containers.web.config { config = {}; lib = {}; pkgs = {}; }`;
+    expect(JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]))).toEqual({});
+  });
+
+  it("evaluates as a host's container, where the module without it is refused as NixOS refuses it", () => {
+    const bare = evaluateOnHost(file);
+    expect(bare.status).toBe(0);
+    expect(JSON.parse(bare.stdout).containers.web).toMatchObject({ hasConfig: true, flake: null });
+    const dir = mkdtempSync(join(tmpdir(), "bare-"));
+    writeFileSync(join(dir, "web.nix"), "{ containers.web = { }; }\n");
+    const empty = evaluateOnHost(join(dir, "web.nix"));
+    expect(empty.status).not.toBe(0);
+    expect(empty.stderr).toContain("error: The option `containers.web.path' was accessed but has no value defined. Try setting the option.");
+  });
 });
 
 it("uses a config string as the module, unchanged", () => {

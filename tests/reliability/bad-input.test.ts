@@ -7,6 +7,7 @@
  * shown to arrive byte-exact in the evaluated container configuration. Huge
  * inputs (a 10 MB config, 10,000 bind mounts) are deployed and timed.
  */
+import { MACHINE_NIX_ENV } from "../nix/helpers/nix-cli";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -269,7 +270,7 @@ describe("every string field with Nix-special text: refused with its path, or ac
     const dir = mkdtempSync(join(tmpdir(), "nix-special-"));
     try {
       writeFileSync(join(dir, "module.nix"), renderContainerModule(result.spec!));
-      const r = spawnSync("nix-instantiate", ["--readonly-mode", "--eval", "--strict", "--json", "-E", `let c = (import ${dir}/module.nix { lib = { }; pkgs = { }; }).containers.web; in ${expression}`], { encoding: "utf8" });
+      const r = spawnSync("nix-instantiate", ["--readonly-mode", "--eval", "--strict", "--json", "-E", `let c = (import ${dir}/module.nix { lib = { }; pkgs = { }; }).containers.web; in ${expression}`], { encoding: "utf8", env: MACHINE_NIX_ENV });
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toBe(value);
     } finally {
@@ -326,7 +327,7 @@ describe("accepted values arrive byte-exact", () => {
     expect(config.hostileNames).toEqual(attrNames);
     // The bindMounts keys never reach the host's conf, only their mount points do.
     const conf = fleet.ok(1, "cat /etc/nixos-containers/strings.conf");
-    expect(conf).toMatch(/EXTRA_NSPAWN_FLAGS=" --bind-ro=\/srv\/data:\/data --bind-ro=\/logs "/);
+    expect(conf).toMatch(/EXTRA_NSPAWN_FLAGS=" --bind-ro=\/srv\/data:\/data --bind-ro=\/logs"\n/);
     expect(conf).not.toContain("rm -rf");
     expect(fleet.ssh(1, "ls /tmp/pwned-value").code).not.toBe(0);
   });

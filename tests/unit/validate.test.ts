@@ -1,5 +1,6 @@
 import { validateContainer, formatProblems } from "../../provider/container/validate";
-import { spec } from "../support/specs";
+import { renderContainerModule } from "../../provider/container/module";
+import { CONNECTION, spec } from "../support/specs";
 
 /** The `path: message` lines for an input, or [] when it is valid. */
 function problems(input: unknown, defaultName?: string): string[] {
@@ -19,6 +20,12 @@ describe("a valid spec", () => {
     expect(result.errors).toEqual([]);
     expect(result.spec).toMatchObject({ name: "web", rebuildAction: "switch", updateStrategy: "reload", deleteData: false, adopt: false });
     expect(result.spec!.connection).toMatchObject({ port: 22, user: "root", insecureSkipHostKeyVerification: false });
+  });
+
+  it("takes name and connection alone: a bare NixOS container, whose module gives NixOS an (empty) config", () => {
+    const result = validateContainer({ name: "web", connection: CONNECTION });
+    expect(result.errors).toEqual([]);
+    expect(renderContainerModule(result.spec!)).toContain("  containers.web = {\n    config = { ... }: { };\n  };\n");
   });
 
   it("takes the resource name when name is unset", () => {

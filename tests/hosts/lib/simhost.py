@@ -15,6 +15,10 @@ import subprocess
 import sys
 import time
 
+import simnspawn
+import simresources
+import simunit
+
 HERE = os.path.dirname(os.path.realpath(__file__))
 TOOLS = os.path.dirname(HERE)
 EVAL_NIX = os.path.join(TOOLS, "nix", "eval.nix")
@@ -228,65 +232,48 @@ def state_dir():
 
 
 def render_conf(c, system_path):
-    """/etc/nixos-containers/NAME.conf exactly as reference C.2 (one line per row, in order;
-    a row whose condition is false becomes an empty line)."""
-    pn = c["privateNetwork"]
-    rows = []
+    """/etc/nixos-containers/NAME.conf byte for byte as nixos-containers.nix writes it
+    (reference C.2): each optional line is followed by the newline of the template line
+    it sits on, so an emitted one is followed by an empty line and an omitted one leaves
+    an empty line; the privateNetwork block nests the same way and is one empty line
+    when off."""
+    def optional(cond, line):  # optionalString cond "LINE\n"
+        return line + "\n" if cond else ""
 
-    def row(cond, text):
-        rows.append(text if cond else "")
-    row(c["flake"] is None, "SYSTEM_PATH=%s" % system_path)
-    row(c["flake"] is not None, "FLAKE=%s" % c["flake"])
-    row(True, "COPY_RESOLV_CONF=%s" % ("1" if c["copyResolvConf"] else "0"))
-    row(pn, "PRIVATE_NETWORK=1")
-    row(pn and c["hostBridge"] is not None, "HOST_BRIDGE=%s" % c["hostBridge"])
+    def lines(*parts):  # the lines of an indented string, each interpolation on its own line
+        return "".join(p + "\n" for p in parts)
     ports = ",".join("%s:%s:%s" % (p["protocol"], p["hostPort"],
                                    p["hostPort"] if p["containerPort"] is None else p["containerPort"])
                      for p in c["forwardPorts"])
-    row(pn and len(c["forwardPorts"]) > 0, "HOST_PORT=%s" % ports)
-    for var, key in (("HOST_ADDRESS", "hostAddress"), ("HOST_ADDRESS6", "hostAddress6"),
-                     ("LOCAL_ADDRESS", "localAddress"), ("LOCAL_ADDRESS6", "localAddress6")):
-        row(pn and c[key] is not None, "%s=%s" % (var, c[key]))
-    row(pn and c["localMacAddress"] is not None, "LOCAL_MAC_ADDRESS=%s" % c["localMacAddress"])
-    row(c["networkNamespace"] is not None, "NETWORK_NAMESPACE_PATH=%s" % c["networkNamespace"])
-    row(True, "PRIVATE_USERS=%s" % c["privateUsers"])
-    row(True, 'INTERFACES="%s"' % " ".join(c["interfaces"]))
-    row(True, 'MACVLANS="%s"' % " ".join(c["macvlans"]))
-    row(c["autoStart"], "AUTO_START=1")
-    binds = ""
-    for m in c["bindMounts"]:
-        flag = "--bind-ro" if m["isReadOnly"] else "--bind"
-        binds += " %s=%s" % (flag, m["mountPoint"] if m["hostPath"] is None else "%s:%s" % (m["hostPath"], m["mountPoint"]))
-    row(True, 'EXTRA_NSPAWN_FLAGS="%s"' % (binds + " " + " ".join(c["extraFlags"])))
-    return "\n".join(rows) + "\n"
+    network = ("PRIVATE_NETWORK=1\n" + lines(
+        optional(c["hostBridge"] is not None, "HOST_BRIDGE=%s" % c["hostBridge"]),
+        optional(len(c["forwardPorts"]) > 0, "HOST_PORT=%s" % ports),
+        *[optional(c[key] is not None, "%s=%s" % (var, c[key]))
+          for var, key in (("HOST_ADDRESS", "hostAddress"), ("HOST_ADDRESS6", "hostAddress6"),
+                           ("LOCAL_ADDRESS", "localAddress"), ("LOCAL_ADDRESS6", "localAddress6"),
+                           ("LOCAL_MAC_ADDRESS", "localMacAddress"))])) if c["privateNetwork"] else ""
+    binds = "".join(" %s=%s" % ("--bind-ro" if m["isReadOnly"] else "--bind",
+                                m["mountPoint"] if m["hostPath"] is None else "%s:%s" % (m["hostPath"], m["mountPoint"]))
+                    for m in c["bindMounts"])
+    extra = (" " + " ".join(c["extraFlags"])) if c["extraFlags"] else ""
+    return lines(
+        optional(c["flake"] is None, "SYSTEM_PATH=%s" % system_path),
+        optional(c["flake"] is not None, "FLAKE=%s" % c["flake"]),
+        "COPY_RESOLV_CONF=%s" % ("1" if c["copyResolvConf"] else "0"),
+        network,
+        optional(c["networkNamespace"] is not None, "NETWORK_NAMESPACE_PATH=%s" % c["networkNamespace"]),
+        "PRIVATE_USERS=%s" % c["privateUsers"],
+        'INTERFACES="%s"' % " ".join(c["interfaces"]),
+        'MACVLANS="%s"' % " ".join(c["macvlans"]),
+        optional(c["autoStart"], "AUTO_START=1"),
+        'EXTRA_NSPAWN_FLAGS="%s"' % (binds + extra))
 
 
-def unit_of(name, c, toplevel, conf_text):
-    """What container@NAME.service's unit file depends on (reference C.3): two equal
-    dicts mean an unchanged unit for switch-to-configuration."""
-    devices = [("%s %s" % (d["node"], d["modifier"])) for d in c["allowedDevices"]]
-    caps = list(c["additionalCapabilities"])
-    if c["enableTun"]:
-        devices.append("/dev/net/tun rwm")
-        caps.append("CAP_NET_ADMIN")
-    elif c["privateNetwork"]:
-        devices.append("/dev/net/tun rwm")
-    mounts = [] if c["ephemeral"] else ["/var/lib/nixos-containers/%s" % name]
-    mounts += [m["hostPath"] if m["hostPath"] is not None else m["mountPoint"] for m in c["bindMounts"]]
-    u = {
-        "Description": "Container '%i'",
-        "TimeoutStartSec": c["timeoutStartSec"],
-        "DeviceAllow": devices,
-        "Capabilities": caps,
-        "RequiresMountsFor": mounts,
-        "Ephemeral": c["ephemeral"],
-        "X-RestartIfChanged": bool(c["autoStart"] and c["restartIfChanged"]),
-    }
-    if c["autoStart"]:
-        u["WantedBy"] = ["machines.target"]
-        u["After"] = ["network.target"] + ["sys-subsystem-net-devices-%s.device" % i for i in c["interfaces"]]
-        u["X-Restart-Triggers"] = [toplevel, hashlib.sha256(conf_text.encode()).hexdigest()]
-    return u
+def unit_of(name, c, toplevel, conf_text, dirs, service_config=None):
+    """container@NAME.service (reference C.3): its unit file, whose text is what
+    switch-to-configuration compares. service_config: what the host configuration adds
+    to its [Service] section (resource limits)."""
+    return simunit.container_unit(name, c, dirs, store_path, toplevel, conf_text, service_config)
 
 
 def tool_links(enable_containers):
@@ -320,6 +307,7 @@ def build_host_system(ev, realise=True):
     newdirs = _version_at_least(sv, "22.05")
     prefix = "nixos-" if newdirs else ""
     confdir_name = prefix + "containers"
+    dirs = {"confDirName": confdir_name, "confDir": "/etc/" + confdir_name, "stateDir": "/var/lib/" + prefix + "containers"}
     containers = {}
     etc_files = {}
     for name, c in sorted(ev["containers"].items()):
@@ -335,18 +323,22 @@ def build_host_system(ev, realise=True):
         conf = render_conf(c, top)
         etc_files["etc/%s/%s.conf" % (confdir_name, name)] = conf
         info = {k: v for k, v in c.items() if k != "system"}
-        info.update({"toplevel": top, "conf": conf, "unit": unit_of(name, c, top, conf)})
+        # Resource limits from systemd.services."container@NAME".serviceConfig land in the same
+        # unit file, so a changed limit is a changed unit (reference E.3).
+        limits = simresources.settings_of(ev.get("config"), name)
+        unit = unit_of(name, c, top, conf, dirs, limits)
+        if limits:
+            unit["Resources"] = limits
+        info.update({"toplevel": top, "conf": conf, "unit": unit})
         containers[name] = info
     if not ev["enableContainers"]:
         etc_files = {}  # environment.etc entries live inside mkIf config.boot.enableContainers
         for info in containers.values():
             info["unit"] = None
     etc_path = store_path("etc", json.dumps(etc_files, sort_keys=True))
-    info = {
-        "hostName": ev["hostName"], "stateVersion": sv, "enableContainers": ev["enableContainers"],
-        "confDir": "/etc/" + confdir_name, "stateDir": "/var/lib/" + prefix + "containers",
-        "confDirName": confdir_name, "etc": etc_path, "containers": containers, "version": VERSION,
-    }
+    info = dict(dirs, hostName=ev["hostName"], stateVersion=sv, enableContainers=ev["enableContainers"],
+                etc=etc_path, containers=containers, version=VERSION,
+                template=simunit.container_unit(None, simunit.TEMPLATE_CONFIG, dirs, store_path))
     payload = json.dumps({"info": info, "config": ev.get("config")}, sort_keys=True)
     top = store_path("nixos-system-%s-%s" % (ev["hostName"], VERSION), payload)
     info["toplevel"] = top
@@ -614,15 +606,37 @@ def container_start(name, by="systemctl", log=True):
     if not os.path.exists(system):
         _set_failed(name)
         raise UnitError(_job_failed("start", name))
+    complaint = simnspawn.check(_nspawn_argv(name, conf, root, system))
+    if complaint:
+        _set_failed(name, journal=["container %s[%d]: %s" % (name, _fake_pid(name, 0), complaint),
+                                   "container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
+                                   "container@%s.service: Failed with result 'exit-code'." % name])
+        raise UnitError(_job_failed("start", name))
     _container_boot(name, root, system)
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"name": name, "state": "active", "system": os.path.realpath(system),
-               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1)})
+               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1),
+               "cgroup": simresources.show_properties(unit_limits(name, info)), "journal": []})
     st["starts"] = st.get("starts", 0) + 1
     save_unit_state(name, st)
     if log:
         event(event="unit", unit="container@%s.service" % name, op="start", system=st["system"], by=by)
     return True
+
+
+def unit_limits(name, info=None):
+    """The resource-control settings of container@NAME in the given (default: current) system."""
+    decl = (info or current_info()).get("containers", {}).get(name) or {}
+    return (decl.get("unit") or {}).get("Resources") or {}
+
+
+def _nspawn_argv(name, conf, root, system):
+    """The words after `systemd-nspawn` in the start script (reference C.4); the flags NixOS
+    writes itself are all valid, EXTRA_NSPAWN_FLAGS is word-split unquoted (G.9)."""
+    argv = ["--keep-unit", "-M", name, "-D", root, "--notify-ready=yes", "--kill-signal=SIGRTMIN+3",
+            "--bind-ro=/nix/store:/nix/store"]
+    argv += conf.get("EXTRA_NSPAWN_FLAGS", "").split()
+    return argv + ["/nix/store/sim-container-init", system + "/init"]
 
 
 def _container_boot(name, root, system):
@@ -647,12 +661,14 @@ def _job_failed(verb, name):
             % (name, name, name))
 
 
-def _set_failed(name):
+def _set_failed(name, journal=None):
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"state": "failed", "since": now_iso(), "pid": 0})
+    if journal is not None:
+        st["journal"] = journal
     save_unit_state(name, st)
     import simjournal
-    simjournal.on_failed(name)
+    simjournal.on_failed(name, journal)
 
 
 def container_stop(name, by="systemctl", op="stop", log=True):
@@ -752,6 +768,18 @@ def stc_plan(old, new):
     return {"stop": stop, "restart": restart, "skip": skip, "startNew": start_new}
 
 
+def _daemon_reload(info):
+    """systemd re-applies the cgroup settings of every reloaded unit to its running processes:
+    a running container gets its new limits here, whether or not it is restarted afterwards."""
+    for name in active_containers():
+        st = unit_state(name)
+        applied = simresources.show_properties(unit_limits(name, info))
+        if st.get("cgroup") != applied:
+            st["cgroup"] = applied
+            save_unit_state(name, st)
+            event(event="unit", unit="container@%s.service" % name, op="cgroup-applied", by="daemon-reload")
+
+
 def _units(names):
     return ", ".join("container@%s.service" % n for n in names)
 
@@ -800,6 +828,7 @@ def switch_to_configuration(system_path, action):
         say("setting up /etc...")
         _etc_activate(new)
         symlink_force(system_path, "/run/current-system")
+        _daemon_reload(new)
         say("reloading user units for root...")
         say("setting up tmpfiles")
         failed = []
@@ -831,6 +860,9 @@ def switch_to_configuration(system_path, action):
             say("warning: the following units failed: " + ", ".join(failed))
             for u in failed:
                 say("\n× %s\n     Loaded: loaded\n     Active: failed (Result: exit-code) since %s" % (u, now_iso()))
+                if u.startswith("container@") and u.endswith(".service"):
+                    for line in (unit_state(u[len("container@"):-len(".service")]) or {}).get("journal", []):
+                        say("%s %s %s" % (now_iso(), HOST["name"], line))
             return 4
         return 0
     finally:

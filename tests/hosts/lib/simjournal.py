@@ -17,6 +17,7 @@ operations commands (`journalctl -M` / `-u container@NAME`, `machinectl`,
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -189,13 +190,24 @@ def on_unit_event(rec):
         _host_line(name, "Reloaded Container '%s'." % name)
 
 
-def on_failed(name):
-    """The unit ended up failed (a failed start or activation)."""
+def on_failed(name, journal=None):
+    """The unit ended up failed (a failed start or activation). What the start printed
+    (`journal`, lines "IDENT[PID]: MESSAGE", e.g. systemd-nspawn's complaint) comes first."""
     _kill_leader(name)
     _clear_run(_root(name))
-    _host_line(name, "container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name)
-    _host_line(name, "container@%s.service: Failed with result 'exit-code'." % name)
-    _host_line(name, "Failed to start Container '%s'." % name)
+    said = []
+    for line in journal or []:
+        m = re.match(r"^(.*?)\[(\d+)\]: (.*)$", line)
+        if m:
+            _host_line(name, m.group(3), ident=m.group(1), pid=int(m.group(2)))
+        else:
+            _host_line(name, line)
+        said.append(m.group(3) if m else line)
+    for message in ("container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
+                    "container@%s.service: Failed with result 'exit-code'." % name,
+                    "Failed to start Container '%s'." % name):
+        if message not in said:
+            _host_line(name, message)
 
 
 # ------------------------------------------------------------------ reading (journalctl)

@@ -116,7 +116,7 @@ let
           (if bad != [ ] then b.throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs bad}"
            else type.merge loc vals)
         else if decl ? default then type.merge loc [ { file = "<default>"; value = decl.default; } ]
-        else b.throw "The option `${showOption loc}' is used but not defined.";
+        else b.throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option.";
     in if decl ? apply then decl.apply merged else merged;
 
   isDefinedDefs = defs: effectiveDefs defs != [ ];

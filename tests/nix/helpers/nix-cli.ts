@@ -8,7 +8,15 @@ import * as os from "node:os";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const OPTIONS = { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 };
+/**
+ * The environment for Nix on the test machine. The tests only parse and evaluate; on a machine
+ * where Nix was installed from Debian's nix-bin and never set up for builds, root has no
+ * nixbld group and Nix would warn about build-users-group on every call (on stderr, which the
+ * tests read).
+ */
+export const MACHINE_NIX_ENV: NodeJS.ProcessEnv = { ...process.env, NIX_CONFIG: "build-users-group =" };
+
+const OPTIONS = { maxBuffer: 512 * 1024 * 1024, timeout: 120_000, env: MACHINE_NIX_ENV };
 
 export class NixCliError extends Error {
   constructor(readonly file: string, readonly stderr: string) {

@@ -1,0 +1,23 @@
+/**
+ * The hidden `__owner` input the SDK adds to every resource (sdk/owner.ts): which
+ * organization, project, stack and resource manage its containers. It travels through
+ * check into the state and reaches the engine with each change.
+ */
+import { z } from "zod";
+import type { Owner } from "../deploy/change";
+
+export const OWNER_KEY = "__owner";
+
+const OwnerSchema = z.object({ organization: z.string(), project: z.string(), stack: z.string(), urn: z.string() });
+
+/** The owner in a resource's inputs or state; undefined when absent (an older SDK) or not known yet (preview). */
+export function ownerOf(props: Record<string, unknown>): Owner | undefined {
+  const parsed = OwnerSchema.safeParse(props[OWNER_KEY]);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** `{ __owner }` to spread into inputs or outputs, or nothing. */
+export function withOwner(props: Record<string, unknown>): Record<string, Owner> {
+  const owner = ownerOf(props);
+  return owner ? { [OWNER_KEY]: owner } : {};
+}

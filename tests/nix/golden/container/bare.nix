@@ -1,0 +1,9 @@
+# Managed by pulumi-nixos-containers. Container "web".
+# Do not edit: `pulumi up` overwrites this file and `pulumi refresh` reports edits as drift.
+{ lib, pkgs, ... }:
+
+{
+  containers.web = {
+    config = { ... }: { };
+  };
+}
