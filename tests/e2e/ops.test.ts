@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
 import { PulumiStack } from "../support/pulumi-cli";
+import { CONTAINER_TYPE, HOST_TYPE } from "../../provider/cli/ops/targets";
 
 const ROOT = join(__dirname, "..", "..");
 const PROJECT = join(ROOT, "examples", "fleet");
@@ -92,6 +93,8 @@ describe("ls", () => {
     const r = cli("ls");
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0].split(/\s+/)).toEqual(["HOST", "NAME", "STATUS", "ADDRESS", "SYSTEM", "DRIFT"]);
+    // examples/fleet is made of NixosHost resources (the Fleet builds one per host).
+    expect(JSON.parse(stack.exportState()).deployment.resources.filter((r: { type: string }) => r.type === HOST_TYPE)).toHaveLength(3);
     const table = rows(r.stdout).map(([host, name, status, address, , drift]) => [host, name, status, address, drift]);
     expect(table).toEqual([
       ["host1", "api", "up", "10.231.2.2", "no"],
@@ -318,6 +321,32 @@ describe("drift and a host that is down", () => {
   });
 });
 
+describe("a stack of NixosContainer resources (examples/basic)", () => {
+  it("is read the same way: ls and run in its project directory", () => {
+    const dir = join(ROOT, "examples", "basic");
+    const basic = new PulumiStack(dir, STACK);
+    rmSync(join(dir, `Pulumi.${STACK}.yaml`), { force: true });
+    try {
+      basic.init();
+      spawnSync(join(ROOT, "scripts", "fleet-stack-config.js"), [dir, STACK, join(fleet.state, "manifest.json")]);
+      expect(basic.up().code).toBe(0);
+      expect(JSON.parse(basic.exportState()).deployment.resources.map((r: { type: string }) => r.type)).toContain(CONTAINER_TYPE);
+      const run = (...args: string[]) => {
+        const r = spawnSync(process.execPath, [CLI, args[0], "--stack", STACK, ...args.slice(1)], { cwd: dir, env: { ...basic.env, HOME: home, TMPDIR: home }, encoding: "utf8" });
+        printed.push(r.stdout, r.stderr);
+        return r;
+      };
+      const ls = run("ls");
+      expect(ls.status).toBe(0);
+      expect(rows(ls.stdout).map((r) => [r[0], r[1], r[2], r[5]])).toEqual([[fleet.host(1).address, "hello", "up", "no"]]);
+      const hostname = run("run", "hello", "--", "hostname");
+      expect([hostname.status, hostname.stdout]).toEqual([0, "hello\n"]);
+    } finally {
+      basic.dispose();
+    }
+  });
+});
+
 describe("credentials", () => {
   it("no command printed a credential or left one on disk", () => {
     const key = readFileSync(fleet.manifest().hosts[0].users.root.privateKeyPath, "utf8");
@@ -330,7 +359,8 @@ describe("credentials", () => {
         const p = join(dir, f);
         return statSync(p).isDirectory() ? files(p) : [p];
       });
-    for (const f of [...files(home), ...readdirSync(PROJECT).map((f) => join(PROJECT, f)).filter((p) => statSync(p).isFile())]) {
+    const projectFiles = [PROJECT, join(ROOT, "examples", "basic")].flatMap((d) => readdirSync(d).map((f) => join(d, f)).filter((p) => statSync(p).isFile()));
+    for (const f of [...files(home), ...projectFiles]) {
       expect({ file: f, leaks: leaks(readFileSync(f, "utf8")) }).toEqual({ file: f, leaks: [] });
     }
     for (const i of [1, 2, 3]) expect(leaks(JSON.stringify(fleet.sshLog(i)))).toEqual([]);
