@@ -17,6 +17,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { connectTime } from "./baseline";
 import { BenchFleet, ROOT } from "./lib/fleet";
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     const cwd = project.projectDir;
     const exportMs: number[] = [];
     const lsMs: number[] = [];
+    const hostCpuS: number[] = [];
+    const cliCpuS: number[] = [];
     let perHost: { connections: number; sessions: number }[] = [];
     let listed = 0;
     for (let i = 0; i < SAMPLES; i++) {
@@ -88,9 +91,15 @@ async function main(): Promise<void> {
       if (e.code !== 0) throw new Error(`pulumi stack export failed: ${e.stderr}`);
       exportMs.push(e.ms);
       const before = hosts.map((h) => lines(h.logPath).length);
-      const r = await timed(process.execPath, [cliPath(), "ls", "--json", "--stack", "ls"], cwd, env);
+      const hostCpu0 = fleet.cpuSeconds();
+      const timeFile = join(OUT, "ls-time.txt");
+      const r = await timed("/usr/bin/time", ["-f", "%U %S", "-o", timeFile, process.execPath, cliPath(), "ls", "--json", "--stack", "ls"], cwd, env);
       if (r.code !== 0) throw new Error(`nixos-containers ls failed (${r.code}): ${r.stderr}`);
       lsMs.push(r.ms);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the hosts' sshd reap the closed sessions
+      hostCpuS.push(fleet.cpuSeconds() - hostCpu0);
+      // The CLI's own CPU (with its child `pulumi stack export`).
+      cliCpuS.push(readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number).reduce((a, b) => a + b, 0));
       listed = JSON.parse(r.stdout).filter((row: { status: string }) => row.status === "up").length;
       perHost = hosts.map((h, k) => {
         const sessions = lines(h.logPath).slice(before[k]);
@@ -107,7 +116,10 @@ async function main(): Promise<void> {
       overheadMs: median(lsMs) - median(exportMs),
       maxConnectionsPerHost: Math.max(...perHost.map((p) => p.connections)),
       maxSessionsPerHost: Math.max(...perHost.map((p) => p.sessions)),
-      samples: { lsMs, exportMs, rttMs: rtt },
+      hostsCpuS: median(hostCpuS),
+      cliCpuS: median(cliCpuS),
+      cpus: cpus().length,
+      samples: { lsMs, exportMs, rttMs: rtt, hostCpuS, cliCpuS },
     };
     writeFileSync(join(OUT, "ls-results.json"), JSON.stringify(results, null, 2) + "\n");
     const md = [
@@ -119,6 +131,10 @@ async function main(): Promise<void> {
       `| stack read alone (\`pulumi stack export --show-secrets\`) | ${results.stackExportMs} |`,
       `| ls minus the stack read | ${results.overheadMs} |`,
       `| one SSH round trip (\`ssh host true\`) | ${results.sshRoundTripMs} |`,
+      "",
+      `CPU per ls: ${results.hostsCpuS.toFixed(2)} s on the simulated hosts (sshd, the session, the script and the Python stand-ins of systemctl and machinectl), ` +
+        `${results.cliCpuS.toFixed(2)} s in the CLI and its \`pulumi stack export\`; on ${results.cpus} CPUs that alone is at least ` +
+        `${((results.hostsCpuS + results.cliCpuS) / results.cpus).toFixed(2)} s of wall time.`,
       "",
       `Per host and ls: at most ${results.maxConnectionsPerHost} SSH connection(s) and ${results.maxSessionsPerHost} command(s) (target: 1 and 1).`,
       "",
