@@ -14,7 +14,7 @@ import type { FleetHost } from "./lib/fleet";
 
 // The same package build the Pulumi program and the provider use (.bench/pkg, see scripts/bench.sh).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const layout = require(join(dirname(require.resolve("pulumi-nixos-containers/package.json")), "dist", "provider", "host", "layout.js")) as {
+const layout = require(join(dirname(require.resolve("pulumi-nixos-containers/package.json")), "dist", "provider", "deploy", "layout.js")) as {
   INDEX_TEXT: string;
   MODULE_DIR: string;
 };

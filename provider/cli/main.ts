@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
- * `nixos-containers`: the command-line front of the provider's pure parts.
- * Each subcommand lives in its own file; this one only dispatches.
+ * `nixos-containers`: the command-line front of the provider's pure parts
+ * (render, validate, preview-md) and of the operations on running containers
+ * (ops/). Each subcommand lives in its own file; this one only dispatches.
  */
 import { renderCommand, validateCommand } from "./spec-commands";
 import { previewMdCommand } from "./preview-md-command";
+import { OPS_USAGE, opsCommands } from "./ops";
+import { UsageError } from "./ops/args";
 
 const USAGE = `usage: nixos-containers <command> [arguments]
 
@@ -14,7 +17,8 @@ commands:
   preview-md [FILE] Markdown for a PR comment from \`pulumi preview --json\` (FILE or stdin)
 
 SPEC is a YAML or JSON file with the NixosContainer arguments, including name.
-`;
+
+${OPS_USAGE}`;
 
 type Command = (args: string[]) => Promise<number> | number;
 
@@ -22,6 +26,7 @@ const commands: Record<string, Command> = {
   render: renderCommand,
   validate: validateCommand,
   "preview-md": previewMdCommand,
+  ...opsCommands,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +49,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`nixos-containers: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

@@ -9,6 +9,12 @@ export interface ContainerFacts {
   active?: string;
   /** The per-container profile's system (flake containers), or null. */
   profile?: string | null;
+  /** The system the running container runs (its /run/current-system), or null when it does not run. */
+  running?: string | null;
+  /** `systemctl show` properties of container@NAME (ops-scripts.ts). */
+  unit?: Map<string, string>;
+  /** Journal lines (ops-scripts.ts: the last lines of a failed unit). */
+  journal?: string[];
   /** `systemctl show` of the unit's resource-control properties (scripts.UNIT_LIMIT_PROPERTIES), or null. */
   limits?: string | null;
 }
@@ -56,6 +62,17 @@ export function parseReport(stdout: string): ScriptReport {
         break;
       case "PROFILE":
         facts(first).profile = tail === "-" ? null : tail;
+        break;
+      case "RUNNING":
+        facts(first).running = tail === "-" || tail === "" ? null : tail;
+        break;
+      case "UNIT": {
+        const eq = tail.indexOf("=");
+        if (eq > 0) (facts(first).unit ??= new Map()).set(tail.slice(0, eq), tail.slice(eq + 1));
+        break;
+      }
+      case "JOURNAL":
+        (facts(first).journal ??= []).push(decode(tail) ?? "");
         break;
       case "DID":
         report.actions.push({ name: first, action: rest[0], status: Number(rest[1]) });

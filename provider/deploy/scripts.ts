@@ -17,15 +17,30 @@ export const UNIT_LIMIT_PROPERTIES = ["MemoryMax", "MemoryHigh", "MemorySwapMax"
 /**
  * Shared helpers: base64 of a file or `-` when it does not exist; the unit
  * state of several containers from one systemctl call (one line per unit, in
- * order; names are validated, so the unquoted list splits only at spaces).
+ * order; names are validated, so the unquoted list splits only at spaces;
+ * the active ones are left in $active_names);
+ * a step whose output is indented and whose status is reported (`DID`).
  */
-const PRELUDE = `
+export const PRELUDE = `
 b64() { if [ -e "$1" ]; then base64 -w0 < "$1"; echo; else echo -; fi; }
 report_active() {
   [ $# -gt 0 ] || return 0
   units=; for n in "$@"; do units="$units container@$n.service"; done
   states=$(systemctl is-active $units 2>/dev/null)
-  i=1; for n in "$@"; do echo "ACTIVE $n $(printf '%s\\n' "$states" | sed -n "\${i}p")"; i=$((i + 1)); done
+  i=1; active_names=
+  for n in "$@"; do
+    state=$(printf '%s\\n' "$states" | sed -n "\${i}p"); i=$((i + 1))
+    echo "ACTIVE $n $state"
+    [ "$state" != active ] || active_names="$active_names $n"
+  done
+}
+run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report its status
+  name=$1; what=$2; shift 2
+  out=$("$@" 2>&1); rc=$?
+  [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
+  # systemctl only says "Job … failed": the unit's journal says why (e.g. systemd-nspawn's message).
+  [ $rc -eq 0 ] || [ "$what" = update ] || systemctl status --no-pager --lines=10 "container@$name.service" 2>&1 | sed 's/^/  | /'
+  echo "DID $name $what $rc"
 }
 report_limits() { # the resource control systemd has for each container unit (what resources sets)
   for n in "$@"; do echo "LIMITS $n $(systemctl show container@$n.service -p ${UNIT_LIMIT_PROPERTIES.join(",")} 2>/dev/null | base64 -w0)"; done
@@ -264,14 +279,6 @@ export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonl
   });
   return `set -u
 ${PRELUDE}
-run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report its status
-  name=$1; what=$2; shift 2
-  out=$("$@" 2>&1); rc=$?
-  [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
-  # systemctl only says "Job … failed": the unit's journal says why (e.g. systemd-nspawn's message).
-  [ $rc -eq 0 ] || [ "$what" = update ] || systemctl status --no-pager --lines=10 "container@$name.service" 2>&1 | sed 's/^/  | /'
-  echo "DID $name $what $rc"
-}
 ${lines.join("\n")}
 for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"

@@ -41,11 +41,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (stack) {
-    stack.run(["destroy", "--yes", "--stack", STACK]);
-    stack.remove();
-  }
-  rmSync(join(PROJECT, `Pulumi.${STACK}.yaml`), { force: true });
+  stack?.dispose();
   fleet?.down();
   if (work) rmSync(work, { recursive: true, force: true });
 });

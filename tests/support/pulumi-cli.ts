@@ -81,6 +81,13 @@ export class PulumiStack {
     return this.must(["stack", "export", "--stack", this.stack]).stdout;
   }
 
+  /** Destroys the stack, removes it and its backend, and the project's Pulumi.<stack>.yaml. */
+  dispose(): void {
+    this.run(["destroy", "--yes", "--stack", this.stack]);
+    this.remove();
+    rmSync(join(this.projectDir, `Pulumi.${this.stack}.yaml`), { force: true });
+  }
+
   remove(): void {
     this.run(["stack", "rm", "--yes", "--force", "--stack", this.stack]);
     rmSync(this.backend, { recursive: true, force: true });

@@ -48,7 +48,7 @@ export const SEPARATORS = 4;
 
 /** Runs "$cmd" under `timeout` (if present) with limit "$limit" seconds; TERM, then KILL 5 s later. */
 const RUN_LIMITED = [
-  'if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 "$limit" sh -c "$cmd"',
+  'if [ -n "$limit" ] && command -v timeout >/dev/null 2>&1; then exec timeout -k 5 "$limit" sh -c "$cmd"',
   'else exec sh -c "$cmd"; fi',
 ].join("\n");
 
@@ -75,15 +75,19 @@ export function rootSideLimitSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) + 2;
 }
 
-/** Builds the command line (and stdin prefix) for `command`, privileged or not. */
+/**
+ * Builds the command line (and stdin prefix) for `command`, privileged or not.
+ * `timeoutMs` null: no host-side limit (interactive sessions: coreutils
+ * `timeout` would also keep the command out of the terminal's foreground).
+ */
 export function prepareCommand(
   command: string,
   privileged: boolean,
   s: PrivilegeSettings,
   hostId: string,
-  timeoutMs = 600_000,
+  timeoutMs: number | null = 600_000,
 ): PreparedCommand {
-  const limit = String(rootSideLimitSeconds(timeoutMs));
+  const limit = timeoutMs === null ? "" : String(rootSideLimitSeconds(timeoutMs));
   if (!privileged || s.user === "root") return { command: shellJoin(["sh", "-c", PLAIN_WRAPPER, "sh", command, limit]) };
   if (s.sudo === false) {
     throw new SshError(
@@ -109,6 +113,30 @@ export function prepareCommand(
     ]),
     stdinPrefix: Buffer.from(prefix, "utf8"),
     sentinel,
+  };
+}
+
+export interface PreparedSession extends PreparedCommand {
+  /** sudo's prompt on the PTY: answer it with `answer` (once; a second prompt means the password is wrong). */
+  prompt?: { text: string; answer: Buffer };
+}
+
+/**
+ * The command line of a session on a PTY. sudo then reads its password from
+ * the terminal (with echo off), and flushes input typed ahead when it turns
+ * echo off, so the stdin protocol of prepareCommand cannot work there: sudo
+ * is given a unique prompt instead, and the password is typed when that
+ * prompt shows. No host-side time limit (it would take the terminal away).
+ */
+export function prepareTtyCommand(command: string, privileged: boolean, s: PrivilegeSettings, hostId: string): PreparedSession {
+  if (!privileged || s.user === "root" || s.sudoPassword === undefined) return prepareCommand(command, privileged, s, hostId, null);
+  if (s.sudo === false) return prepareCommand(command, privileged, s, hostId, null); // throws the sudo: false error
+  const sentinel = `pnc-sudo-ok-${randomBytes(12).toString("hex")}`;
+  const prompt = `pnc-sudo-prompt-${randomBytes(12).toString("hex")}:`;
+  return {
+    command: shellJoin(["sudo", "-p", prompt, "--", "sh", "-c", NOPASSWD_WRAPPER, "sh", sentinel, command, ""]),
+    sentinel,
+    prompt: { text: prompt, answer: Buffer.from(s.sudoPassword + "\n", "utf8") },
   };
 }
 

@@ -18,6 +18,7 @@ import type { SshLogger } from "./logger";
 import type { Redactor } from "./redact";
 import { sleep, withConnectRetries } from "./retry";
 import { Semaphore } from "./semaphore";
+import { startSession, type SessionRun, type SessionStart } from "./session";
 
 export interface ConnectTimeouts {
   connectSeconds: number;
@@ -104,17 +105,7 @@ export class PooledConnection {
     let refusals = 0;
     for (;;) {
       this.assertOpen();
-      await this.slots.acquire();
-      this.busy++;
-      this.cancelIdle();
-      let slotHeld = true;
-      const releaseSlot = () => {
-        if (!slotHeld) return;
-        slotHeld = false;
-        this.slots.release();
-        this.busy--;
-        this.maybeIdle();
-      };
+      const releaseSlot = await this.takeSlot();
       let live: Live;
       try {
         this.assertOpen();
@@ -160,6 +151,36 @@ export class PooledConnection {
         reconnected = true;
         log("info", `connection to ${this.label} was lost; reconnecting (the command had not started)`);
       }
+    }
+  }
+
+  /** Waits for a session slot; the returned function gives it back (once, however often it is called). */
+  private async takeSlot(): Promise<() => void> {
+    await this.slots.acquire();
+    this.busy++;
+    this.cancelIdle();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.slots.release();
+      this.busy--;
+      this.maybeIdle();
+    };
+  }
+
+  /** Opens an interactive channel (session.ts) on a session slot, held until the channel closes. */
+  async session(req: Omit<SessionRun, "hostId" | "redact" | "onReleased">, log: SshLogger = this.o.log): Promise<SessionStart> {
+    this.assertOpen();
+    const releaseSlot = await this.takeSlot();
+    try {
+      const live = await this.ensureLive(log);
+      const start = await startSession(live.client, { ...req, hostId: this.id, redact: this.o.redact, onReleased: releaseSlot });
+      this.o.counters.sessionsOpened++;
+      return start;
+    } catch (e) {
+      releaseSlot();
+      throw e;
     }
   }
 

@@ -3,13 +3,13 @@
  * settings that shape each command (sudo, default timeout, redaction).
  * Get one from `SshPool.acquireHost()`; `close()` releases the handle.
  */
-import type { ExecOptions, ExecResult, Host } from "../host";
+import type { ExecOptions, ExecResult, Host, Session, SessionOptions } from "../host";
 import type { Connection } from "../connection";
 import { SshError } from "./errors";
 import type { SshLogger } from "./logger";
 import type { PooledConnection } from "./pooled-connection";
 import type { Redactor } from "./redact";
-import { prepareCommand, sudoFailure } from "./command-line";
+import { prepareCommand, prepareTtyCommand, sudoFailure, type PreparedSession } from "./command-line";
 
 export class SshHost implements Host {
   readonly id: string;
@@ -54,6 +54,18 @@ export class SshHost implements Host {
     const result: ExecResult = { code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr };
     if (outcome.signal !== undefined) result.signal = outcome.signal;
     return result;
+  }
+
+  async openSession(command: string, options: SessionOptions = {}): Promise<Session> {
+    if (this.closed) throw new SshError("closed", this.id, `the SSH host handle for ${this.id} was closed`);
+    const privileged = options.privileged === true;
+    const prepared: PreparedSession = options.pty ? prepareTtyCommand(command, privileged, this.settings, this.id) : prepareCommand(command, privileged, this.settings, this.id, null);
+    const { session, refused } = await this.connection.session(
+      { command: prepared.command, stdinPrefix: prepared.stdinPrefix, sentinel: prepared.sentinel, prompt: prepared.prompt, pty: options.pty },
+      this.log,
+    );
+    if (refused) throw sudoFailure(this.id, this.settings, refused.code, refused.preamble);
+    return session;
   }
 
   /** Releases this handle; the pooled connection closes once idle (see SshPool). */

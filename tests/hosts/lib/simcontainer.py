@@ -289,8 +289,15 @@ def main(argv):
         return 0
     if action == "update":
         return update(name, opts, conf, root, flake_attr)
-    if action in ("login", "root-login"):
-        die("%s: '%s' needs a terminal into a real container; the simulated host has none (tests/hosts/README.md)\n" % (ARGV0, action))
+    if action == "login":
+        die("%s: 'login' needs a real container's getty; the simulated host has none (tests/hosts/README.md)\n" % ARGV0)
+    if action == "root-login":
+        import simjournal  # the machine's leader (lib/simjournal.py)
+        pid = simjournal.leader(name)
+        if not pid:
+            die("%s: unable to get container's main PID\n" % ARGV0)
+        os.chdir(os.path.join(root, "root") if os.path.isdir(os.path.join(root, "root")) else "/")
+        os.execvp("nsenter", ["nsenter", "--target", str(pid), "--uts", "--", "su", "root", "-l"])
     if action == "run":
         cmd = args[1:]
         if cmd and cmd[0] == "--":
@@ -303,7 +310,10 @@ def main(argv):
         H.event(event="container-run", container=name, cmd=cmd)
         shell = "exec " + " ".join("'%s'" % a.replace("'", "'\\''") for a in cmd)
         try:
-            return subprocess.call(["/bin/sh", "-c", shell],
+            import simjournal  # inside the machine's UTS namespace: `hostname` is the container's
+            pid = simjournal.leader(name)
+            enter = ["nsenter", "--target", str(pid), "--uts", "--"] if pid else []
+            return subprocess.call(enter + ["/bin/sh", "-c", shell],
                                    cwd=st.get("root", root) if os.path.isdir(st.get("root", root)) else "/", env=env)
         except OSError as e:
             H.say(str(e))

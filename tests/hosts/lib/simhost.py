@@ -76,6 +76,9 @@ def event(**kw):
             os.close(fd)
     except OSError:
         pass
+    if kw.get("event") == "unit":
+        import simjournal  # the container's journals and machine follow its unit (lib/simjournal.py)
+        simjournal.on_unit_event(rec)
 
 
 # ------------------------------------------------------------------ knobs
@@ -280,6 +283,8 @@ def tool_links(enable_containers):
              "bin/switch-to-configuration": ("link", os.path.join(TOOLS, "bin", "switch-to-configuration"))}
     if enable_containers:
         links["sw/bin/nixos-container"] = ("link", os.path.join(TOOLS, "bin", "nixos-container"))
+    for tool in ("journalctl", "machinectl"):  # lib/simjournal.py
+        links["sw/bin/" + tool] = ("link", os.path.join(TOOLS, "bin", tool))
     return links
 
 
@@ -662,6 +667,8 @@ def _set_failed(name, journal=None):
     if journal is not None:
         st["journal"] = journal
     save_unit_state(name, st)
+    import simjournal
+    simjournal.on_failed(name, journal)
 
 
 def container_stop(name, by="systemctl", op="stop", log=True):

@@ -1,0 +1,108 @@
+/**
+ * The containers a stack manages, from its exported state (`pulumi stack
+ * export --show-secrets`): pure, no I/O. Two resource types hold containers:
+ * NixosContainer (one container per resource) and NixosHost (its
+ * `containers` output, by name). Secret values arrive decrypted in Pulumi's
+ * secret envelope and are unwrapped here, in memory only.
+ */
+import type { ConnectionInput } from "../../host/connection";
+import { hostLabel } from "../../lifecycle/identity";
+
+export const CONTAINER_TYPE = "pulumi-nodejs:dynamic/nixos:NixosContainer";
+export const HOST_TYPE = "pulumi-nodejs:dynamic/nixos:NixosHost";
+
+/** Pulumi's marker of a secret value in exported state (sdk/go/common/resource/sig). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** A managed container: where it is, how to reach it, and what the stack last deployed. */
+export interface Target {
+  /** The host's name for people: the inventory's host name (`host1` of `host1/web`) or the address label. */
+  host: string;
+  /** The host as the provider labels it (address, with `:port` when not 22). */
+  hostLabel: string;
+  name: string;
+  connection: ConnectionInput;
+  /** What the stack last recorded. */
+  deployed: { systemPath: string | null; configHash: string | null; status: string | null; ipAddress: string | null };
+  urn: string;
+}
+
+interface StateResource {
+  urn: string;
+  type: string;
+  outputs?: Record<string, unknown>;
+  delete?: boolean;
+}
+
+export class StateError extends Error {}
+
+/** Unwraps Pulumi's secret envelopes, recursively. */
+export function revealSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record[SECRET_SIG] === SECRET_VALUE) {
+    if (typeof record.plaintext !== "string") {
+      throw new StateError("the stack's secrets are still encrypted: read the state with `pulumi stack export --show-secrets`");
+    }
+    return revealSecrets(JSON.parse(record.plaintext));
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revealSecrets(v)]));
+}
+
+/** The resource's own name: the last `::` part of its URN. */
+function resourceName(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+
+function target(urn: string, hostName: string, connection: ConnectionInput, c: Record<string, unknown>): Target | undefined {
+  const name = str(c.name);
+  if (!name) return undefined;
+  return {
+    host: hostName,
+    hostLabel: hostLabel({ host: connection.host, port: connection.port ?? 22 }),
+    name,
+    connection,
+    deployed: { systemPath: str(c.systemPath), configHash: str(c.configHash), status: str(c.status), ipAddress: str(c.ipAddress) },
+    urn,
+  };
+}
+
+function connectionOf(outputs: Record<string, unknown>, urn: string): ConnectionInput {
+  const connection = revealSecrets(outputs.connection) as ConnectionInput | undefined;
+  if (!connection || typeof connection.host !== "string") throw new StateError(`${urn} has no connection in the stack's state; run \`pulumi refresh\``);
+  return connection;
+}
+
+/** Every container of NixosContainer and NixosHost resources in an exported deployment. */
+export function targetsFromState(exported: unknown): Target[] {
+  const resources = ((exported as { deployment?: { resources?: StateResource[] } })?.deployment?.resources ?? []).filter((r) => !r.delete);
+  const out: Target[] = [];
+  for (const r of resources) {
+    if (!r.outputs) continue;
+    if (r.type === CONTAINER_TYPE) {
+      const outputs = r.outputs;
+      const connection = connectionOf(outputs, r.urn);
+      const own = resourceName(r.urn);
+      const name = str(outputs.name);
+      // The Fleet names its resources `<inventory host>/<container>`: that host name is what people call it.
+      const hostName = name && own.endsWith(`/${name}`) ? own.slice(0, -name.length - 1) : hostLabel({ host: connection.host, port: connection.port ?? 22 });
+      const t = target(r.urn, hostName, connection, outputs);
+      if (t) out.push(t);
+    } else if (r.type === HOST_TYPE) {
+      const outputs = r.outputs;
+      const connection = connectionOf(outputs, r.urn);
+      const own = resourceName(r.urn);
+      const hostName = own.includes("/") ? (str(outputs.host) ?? own) : own;
+      const containers = (revealSecrets(outputs.containers) ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [key, c] of Object.entries(containers)) {
+        const t = target(r.urn, hostName, connection, { name: key, ...c });
+        if (t) out.push(t);
+      }
+    }
+  }
+  return out.sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name));
+}
