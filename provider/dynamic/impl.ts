@@ -30,7 +30,7 @@ export async function create(inputs: Props) {
 }
 
 export async function read(id: string, props: Props) {
-  return lifecycle.read(context, id, props);
+  return lifecycle.read(context, id, props, stderrProgress);
 }
 
 export async function update(_id: string, olds: Props, news: Props) {

@@ -3,12 +3,10 @@
  * organization, project, stack and resource manage its containers. It travels through
  * check into the state and reaches the engine with each change.
  */
-import { z } from "zod";
 import type { Owner } from "../deploy/change";
+import { OwnerSchema } from "../deploy/ownership";
 
 export const OWNER_KEY = "__owner";
-
-const OwnerSchema = z.object({ organization: z.string(), project: z.string(), stack: z.string(), urn: z.string() });
 
 /** The owner in a resource's inputs or state; undefined when absent (an older SDK) or not known yet (preview). */
 export function ownerOf(props: Record<string, unknown>): Owner | undefined {
