@@ -21,9 +21,11 @@ export async function create(ctx: LifecycleContext, inputs: Record<string, unkno
 
 export async function update(ctx: LifecycleContext, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: Record<string, unknown> }> {
   const { spec, module } = prepare(news);
-  // configHash confirms the host has exactly this module (it is blank after a failed apply); a
-  // container another stack took over (managedBy) is not this module on the host, whatever the state says.
-  if (olds.nixConfig === module && olds.configHash === configHash(module) && !olds.managedBy && sameDeploymentTarget(olds, spec)) {
+  // configHash confirms the host has exactly this module (it is blank after a failed apply). A
+  // container another stack took over (managedBy), or one this change sets out to adopt, may not
+  // be this module on the host, whatever the state says: the engine decides.
+  const takingOver = Boolean(olds.managedBy) || (spec.adopt && !olds.adopt);
+  if (olds.nixConfig === module && olds.configHash === configHash(module) && !takingOver && sameDeploymentTarget(olds, spec)) {
     // Only provider-side settings changed (credentials, timeouts, strategy): nothing to do on the host.
     return { outs: { ...outputsFrom(olds), ...spec, nixConfig: module, ...withOwner(news) } };
   }

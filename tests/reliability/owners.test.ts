@@ -2,6 +2,7 @@
  * One owner per container on a host, through the real Pulumi CLI: two teams run the same
  * program as stacks `teama` and `teamb` (each with a backend of its own) against one host.
  * - the second stack's `up` of a container the first manages fails before writing;
+ * - a takeover whose rebuild fails puts the first stack's module and owner record back;
  * - with adopt: true it takes it over, saying so; the first stack's refresh reports it and its
  *   next `up` leaves the container alone; its `destroy` leaves the container in place;
  * - a module from an older provider version (no owner record) is adopted once;
@@ -124,6 +125,21 @@ it("two stacks, same container name, same host: the second `up` fails before wri
   expect(onHost("hello")).toEqual({ module: "teama", declared: "teama", running: { version: "teama", state: "active" } });
   expect(after.journal).toEqual([]);
   expect(ownerOnHost("hello")).toEqual(owner("teama", "hello"));
+}, 180_000);
+
+it("a takeover whose rebuild fails puts back the first stack's module and its owner record", () => {
+  config(teamb, "adopt", "true");
+  const before = snapshot(fleet, 1).moduleText.hello;
+  fleet.must("fault", "1", "eval-fail", "1");
+  const b = teamb.up();
+  fleet.must("fault", "1", "clear");
+  expect(b.code).not.toBe(0);
+  expect(b.all).toMatch(/nixos-rebuild switch failed at evaluation/);
+  const s = snapshot(fleet, 1);
+  expect(s.moduleText.hello).toBe(before);
+  expect(s.journal).toEqual([]);
+  expect(ownerOnHost("hello")).toEqual(owner("teama", "hello"));
+  expect(onHost("hello")).toEqual({ module: "teama", declared: "teama", running: { version: "teama", state: "active" } });
 }, 180_000);
 
 it("the second stack with adopt: true takes it over and says so; the first stack's refresh reports it, and its next `up` leaves it alone", () => {
