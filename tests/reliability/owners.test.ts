@@ -8,19 +8,17 @@
  * - a module from an older provider version (no owner record) is adopted once;
  * - two `up` at once for the same new container: exactly one owner, no interleaved writes.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
 import { makeProjectDir } from "../support/dynamic-harness";
-import { PulumiStack, type CliResult } from "../support/pulumi-cli";
+import { PulumiStack } from "../support/pulumi-cli";
 import { deploy, expectWhole, rebuildCount, snapshot } from "./support";
 
 let fleet: Fleet;
 let project: string;
 let teama: PulumiStack;
 let teamb: PulumiStack;
-const PULUMI = join(__dirname, "..", "..", ".tools", "bin", "pulumi");
 const OWNERS = "/var/lib/pulumi-nixos-containers/owners";
 
 // The version marker of each module and system is the team ("hello:teama"), as versionIn() reads it.
@@ -52,14 +50,7 @@ beforeAll(() => {
     stack.init();
     config(stack, "host", h.address);
     config(stack, "hostKey", h.hostKey);
-    // Through stdin: a private key starts with "-" and spans lines.
-    const r = spawnSync(PULUMI, ["config", "set", "--stack", stack.stack, "--secret", "privateKey", "--non-interactive"], {
-      cwd: project,
-      env: stack.env,
-      input: readFileSync(h.users.root.privateKeyPath, "utf8"),
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`pulumi config set privateKey failed: ${r.stderr}`);
+    stack.setConfig("privateKey", readFileSync(h.users.root.privateKeyPath, "utf8"), true);
   }
 }, 120_000);
 
@@ -70,9 +61,7 @@ afterAll(() => {
   fleet?.down();
 });
 
-function config(stack: PulumiStack, key: string, value: string): void {
-  stack.must(["config", "set", "--stack", stack.stack, key, value]);
-}
+const config = (stack: PulumiStack, key: string, value: string) => stack.setConfig(key, value);
 
 const ownerOnHost = (name: string) => JSON.parse(fleet.ok(1, `cat ${OWNERS}/${name}.json`));
 const urn = (stack: string, name: string) => `urn:pulumi:${stack}::owners::pulumi-nodejs:dynamic/nixos:NixosContainer::${name}`;
@@ -84,22 +73,6 @@ const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 function onHost(name: string) {
   const s = snapshot(fleet, 1);
   return { module: s.modules[name], declared: s.declared[name], running: s.running[name] };
-}
-
-/** `pulumi up` without blocking the event loop, so two can run at once. */
-function upAsync(stack: PulumiStack): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const p = spawn(PULUMI, ["up", "--yes", "--skip-preview", "--stack", stack.stack, "--non-interactive", "--color", "never"], {
-      cwd: stack.projectDir,
-      env: stack.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
-  });
 }
 
 it("two stacks, same container name, same host: the second `up` fails before writing, naming both owners and the two ways out", () => {
@@ -210,7 +183,7 @@ it("concurrent `up` of both stacks declaring the same new container: exactly one
   // Each rebuild takes 3 s, so the slower run finds the other's lock and waits for it.
   fleet.must("fault", "1", "rebuild-sleep", "3");
   const first = rebuildCount(fleet, 1);
-  const results = await Promise.all([upAsync(teama), upAsync(teamb)]);
+  const results = await Promise.all([teama.upAsync(), teamb.upAsync()]);
   fleet.must("fault", "1", "clear");
 
   const won = results.map((r) => r.code === 0);
