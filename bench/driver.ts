@@ -7,9 +7,13 @@
  *
  * Environment:
  *   BENCH_SIZES=5x4,10x10,20x10   host×containers sizes of the create scenario
- *   BENCH_REBUILD_SECONDS=2        R, every simulated nixos-rebuild takes this long (plus evaluation)
- *   BENCH_VARIANTS=a,a-par,a-fast,b,c
- *                                  a: as designed, Pulumi's default --parallel; a-par: --parallel raised
+ *   BENCH_REBUILD_SECONDS=3        R0, every simulated nixos-rebuild takes this long (plus evaluation)
+ *   BENCH_SECONDS_PER_CONTAINER=0.3
+ *                                  Rc: and this much more per container of the host (R(n) = R0 + n·Rc, as
+ *                                  NixOS evaluates every container at every rebuild)
+ *   BENCH_VARIANTS=h,a,a-par,a-fast,b,c
+ *                                  h: NixosHost (one resource per host), Pulumi's defaults;
+ *                                  a: NixosContainer as designed, Pulumi's default --parallel; a-par: --parallel raised
  *                                  to the number of containers; a-fast: that and PULUMI_SKIP_CHECKPOINTS=true
  *                                  (the engine then stops writing the whole state file before and after
  *                                  every step); b: coalescing off (with the raised --parallel); c: ssh +
@@ -32,7 +36,8 @@ import * as baseline from "./baseline";
 import { chartFromResults, markdownFromResults, type Results, type RunRecord, type Stat, type Variant } from "./report";
 
 const quick = process.env.BENCH_QUICK === "1";
-const R = Number(process.env.BENCH_REBUILD_SECONDS ?? (quick ? 1 : 2));
+const R = Number(process.env.BENCH_REBUILD_SECONDS ?? (quick ? 1 : 3));
+const RC = Number(process.env.BENCH_SECONDS_PER_CONTAINER ?? (quick ? 0.1 : 0.3));
 const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "5x4,10x10,20x10"))
   .split(",")
   .map((s) => s.trim())
@@ -43,7 +48,7 @@ const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "5x4,10x10,20x10"
     return { hosts: Number(m[1]), perHost: Number(m[2]) };
   })
   .sort((a, b) => a.hosts * a.perHost - b.hosts * b.perHost);
-const VARIANTS = (process.env.BENCH_VARIANTS ?? "a,a-par,a-fast,b,c").split(",").map((v) => v.trim()) as Variant[];
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "h,a,a-par,a-fast,b,c").split(",").map((v) => v.trim()) as Variant[];
 const SUBNET = process.env.BENCH_SUBNET ?? "127.0.150";
 const OUT = process.env.BENCH_OUT ?? join(ROOT, ".bench");
 const BUILD = __dirname; // the compiled bench (.bench/build), wherever the results go
@@ -58,7 +63,7 @@ const DEFAULT_PARALLEL = (() => {
 const maxHosts = Math.max(...SIZES.map((s) => s.hosts));
 if (maxHosts > 20) throw new Error("at most 20 hosts (the fleet's addresses .11-.30 of the subnet)");
 
-const fleet = new BenchFleet(join(OUT, "fleet"), SUBNET, R);
+const fleet = new BenchFleet(join(OUT, "fleet"), SUBNET, R, RC);
 const project = new BenchProject(join(OUT, "work"), BUILD);
 
 function log(message: string): void {
@@ -115,7 +120,8 @@ function record(
     containers: base.hosts * base.perHost,
     ok: true,
     wallS: wallMs / 1000,
-    lowerBoundS: R + connectMs / 1000,
+    // One round per host, hosts in parallel: R(n) of a full host, plus connecting.
+    lowerBoundS: R + RC * base.perHost + connectMs / 1000,
     targetHosts: touched.length,
     sessions: stat(touched.map((a) => a.sessions)),
     connections: stat(touched.map((a) => a.connections)),
@@ -163,8 +169,8 @@ function revisionsFor(scenario: string, hosts: FleetHost[]): Record<string, numb
 }
 
 async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: number, connectMs: number, withPreview: boolean): Promise<RunRecord[]> {
-  const coalesce = variant === "a" || variant === "a-par" || variant === "a-fast";
-  const parallel = variant === "a" || variant === "b-default" ? undefined : hosts.length * perHost;
+  const coalesce = variant === "h" || variant === "a" || variant === "a-par" || variant === "a-fast";
+  const parallel = variant === "h" || variant === "a" || variant === "b-default" ? undefined : hosts.length * perHost;
   const size = `${hosts.length}x${perHost}`;
   const stack = new BenchStack(project, `${variant}-${size}`, {
     ...(coalesce ? {} : { PULUMI_NIXOS_CONTAINERS_COALESCE: "0" }),
@@ -185,7 +191,7 @@ async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: numb
     ];
     for (const step of steps) {
       const revisions = revisionsFor(step.scenario === "preview" || step.scenario === "noop-up" ? "create" : step.scenario, hosts);
-      stack.configure(hosts, perHost, revisions);
+      stack.configure(hosts, perHost, revisions, variant === "h" ? "host" : "container");
       const args = [...step.args, ...(parallel !== undefined ? ["--parallel", String(parallel)] : [])];
       const mark = fleet.mark();
       const load = loadAverage();
@@ -299,6 +305,7 @@ async function main(): Promise<void> {
     },
     code: process.env.BENCH_CODE_REV ?? "?",
     rebuildSeconds: R,
+    secondsPerContainer: RC,
     quietMs: Number(process.env.PULUMI_NIXOS_CONTAINERS_QUIET_MS ?? 250),
     defaultParallel: DEFAULT_PARALLEL,
     sizes: SIZES.map((s) => `${s.hosts}x${s.perHost}`),
@@ -312,7 +319,7 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, "results.md"), markdownFromResults(results));
     if (results.runs.some((r) => r.scenario === "create")) writeFileSync(join(OUT, "chart.png"), chartFromResults(results));
   };
-  log(`R = ${R} s, sizes ${results.sizes.join(", ")}, variants ${VARIANTS.join(", ")}, fleet ${SUBNET}.11+ in ${fleet.state}`);
+  log(`R(n) = ${R} s + n × ${RC} s, sizes ${results.sizes.join(", ")}, variants ${VARIANTS.join(", ")}, fleet ${SUBNET}.11+ in ${fleet.state}`);
   fleet.down();
   const largest = SIZES[SIZES.length - 1];
   try {
@@ -329,13 +336,13 @@ async function main(): Promise<void> {
         const connectMs = results.connectMs[label];
         try {
           const records =
-            variant === "c" ? await baselineVariant(hosts, size.perHost, connectMs) : await pulumiVariant(variant, hosts, size.perHost, connectMs, variant === "a" && size === largest);
+            variant === "c" ? await baselineVariant(hosts, size.perHost, connectMs) : await pulumiVariant(variant, hosts, size.perHost, connectMs, (variant === "a" || variant === "h") && size === largest);
           results.runs.push(...records);
         } catch (e) {
           log(`${variant} ${label}: ${(e as Error).message}`);
           results.runs.push({
             variant, scenario: "create", hosts: size.hosts, perHost: size.perHost, containers: size.hosts * size.perHost, ok: false,
-            error: (e as Error).message.slice(0, 500), wallS: NaN, lowerBoundS: R + connectMs / 1000, targetHosts: 0,
+            error: (e as Error).message.slice(0, 500), wallS: NaN, lowerBoundS: R + RC * size.perHost + connectMs / 1000, targetHosts: 0,
             sessions: stat([]), connections: stat([]), rebuilds: stat([]), otherHostsSessions: 0, simRebuildS: stat([]), profile: {},
           });
         } finally {

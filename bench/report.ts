@@ -5,7 +5,7 @@
  */
 import { drawChart, type Series } from "./chart";
 
-export type Variant = "a" | "a-par" | "a-fast" | "b" | "b-default" | "c";
+export type Variant = "h" | "a" | "a-par" | "a-fast" | "b" | "b-default" | "c";
 export type Scenario = "create" | "change-one" | "change-all" | "destroy" | "preview" | "noop-up";
 export interface Stat {
   max: number;
@@ -67,6 +67,8 @@ export interface Results {
   code?: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; kernel: string; hostname: string; node: string; pulumi: string };
   rebuildSeconds: number;
+  /** Rc: each container of a host adds this to its rebuild. */
+  secondsPerContainer?: number;
   quietMs: number;
   defaultParallel: number;
   sizes: string[];
@@ -78,6 +80,8 @@ export interface Results {
 
 export function variantLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
   switch (v) {
+    case "h":
+      return `(h) NixosHost per host, Pulumi's defaults (--parallel ${r.defaultParallel})`;
     case "a":
       return `(a) provider, Pulumi's default --parallel ${r.defaultParallel}`;
     case "a-par":
@@ -96,6 +100,8 @@ export function variantLabel(v: Variant, r: Pick<Results, "defaultParallel">): s
 /** Shorter labels for the chart's legend. */
 function legendLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
   switch (v) {
+    case "h":
+      return `(h) NixosHost, defaults`;
     case "a":
       return `(a) provider, default --parallel (${r.defaultParallel})`;
     case "a-par":
@@ -112,6 +118,7 @@ function legendLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
 }
 
 const COLORS: Record<Variant, [number, number, number]> = {
+  h: [0, 0, 0],
   a: [31, 119, 180],
   "a-par": [44, 160, 44],
   "a-fast": [23, 190, 207],
@@ -162,7 +169,7 @@ export function markdownFromResults(results: Results): string {
   out.push("");
   out.push(
     `${results.date.slice(0, 16).replace("T", " ")} UTC · provider ${results.code ?? "?"} · ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, Linux ${m.kernel}, Node ${m.node}, Pulumi ${m.pulumi} · ` +
-      `R = ${results.rebuildSeconds} s per simulated rebuild (plus the simulator's own evaluation) · quiet window ${results.quietMs} ms · ` +
+      `R(n) = ${results.rebuildSeconds} s + n × ${results.secondsPerContainer ?? 0} s per simulated rebuild of a host with n containers (plus the simulator's own evaluation) · quiet window ${results.quietMs} ms · ` +
       `Pulumi's default --parallel here: ${results.defaultParallel} · SSH connect + trivial command: ${Object.entries(results.connectMs).map(([s, ms]) => `${ms} ms (${s.replace("x", "×")})`).join(", ")}` +
       (results.durationS ? ` · benchmark took ${(results.durationS / 60).toFixed(1)} min` : ""),
   );

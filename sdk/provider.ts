@@ -27,3 +27,25 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return require("pulumi-nixos-containers/provider").remove(id, props);
   },
 };
+
+/** The same, for NixosHost: the host's lifecycle functions of the same implementation. */
+export const hostProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    return require("pulumi-nixos-containers/provider").hostCheck(olds, news);
+  },
+  async diff(id, olds, news) {
+    return require("pulumi-nixos-containers/provider").hostDiff(id, olds, news);
+  },
+  async create(inputs) {
+    return require("pulumi-nixos-containers/provider").hostCreate(inputs);
+  },
+  async read(id, props) {
+    return require("pulumi-nixos-containers/provider").hostRead(id, props);
+  },
+  async update(id, olds, news) {
+    return require("pulumi-nixos-containers/provider").hostUpdate(id, olds, news);
+  },
+  async delete(id, props) {
+    return require("pulumi-nixos-containers/provider").hostRemove(id, props);
+  },
+};

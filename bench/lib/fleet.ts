@@ -58,12 +58,14 @@ export class BenchFleet {
     readonly state: string,
     readonly subnet: string,
     readonly rebuildSeconds: number,
+    /** Rc: each container of a host adds this to its rebuild (R(n) = R0 + n·Rc, as NixOS evaluates every container). */
+    readonly secondsPerContainer = 0,
   ) {}
 
   private run(args: string[]): string {
     const r = spawnSync(FLEET, args, {
       encoding: "utf8",
-      env: { ...process.env, FLEET_STATE: this.state, FLEET_SUBNET: this.subnet, FLEET_REBUILD_SECONDS: String(this.rebuildSeconds) },
+      env: { ...process.env, FLEET_STATE: this.state, FLEET_SUBNET: this.subnet, FLEET_REBUILD_SECONDS: String(this.rebuildSeconds), FLEET_REBUILD_SECONDS_PER_CONTAINER: String(this.secondsPerContainer) },
       timeout: 300_000,
     });
     if (r.status !== 0) throw new Error(`fleet ${args.join(" ")} failed (${r.status}): ${r.stderr}${r.stdout}`);

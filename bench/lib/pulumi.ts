@@ -94,12 +94,12 @@ export class BenchStack {
   }
 
   /** The hosts (from the fleet manifest), containers per host, and per-container revisions. */
-  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>): void {
+  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" = "container"): void {
     const doc = (existsSync(this.configFile) ? YAML.parse(readFileSync(this.configFile, "utf8")) : {}) ?? {};
     const entries = Object.fromEntries(
       hosts.map((h) => [h.name, { host: h.address, port: h.port, user: "root", hostKey: h.hostKey, privateKeyFile: h.privateKeyPath }]),
     );
-    doc.config = { "nixos-bench:hosts": entries, "nixos-bench:containersPerHost": perHost, "nixos-bench:revisions": revisions };
+    doc.config = { "nixos-bench:hosts": entries, "nixos-bench:containersPerHost": perHost, "nixos-bench:revisions": revisions, "nixos-bench:frontend": frontend };
     writeFileSync(this.configFile, YAML.stringify(doc));
   }
 

@@ -12,15 +12,20 @@ const config = new pulumi.Config();
 const hosts = nixos.hostsFromConfig(config);
 const perHost = config.requireNumber("containersPerHost");
 const revisions = config.getObject<Record<string, number>>("revisions") ?? {};
+/** "container": one NixosContainer per container; "host": one NixosHost per host holding them. */
+const frontend = config.get("frontend") ?? "container";
 
 let count = 0;
 for (const [hostName, connection] of Object.entries(hosts)) {
   const h = Number(hostName.replace(/^host/, ""));
+  const containers: Record<string, nixos.HostContainerArgs> = {};
   for (let k = 1; k <= perHost; k++) {
     const args = containerArgs(k, revisionOf(revisions, h, k)) as unknown as nixos.NixosContainerArgs;
-    new nixos.NixosContainer(`${hostName}/${containerName(k)}`, { ...args, connection });
+    if (frontend === "host") containers[containerName(k)] = args;
+    else new nixos.NixosContainer(`${hostName}/${containerName(k)}`, { ...args, connection });
     count++;
   }
+  if (frontend === "host") new nixos.NixosHost(hostName, { connection, containers });
 }
 
 export const containers = count;

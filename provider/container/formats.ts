@@ -126,3 +126,36 @@ export const confSafe: FormatCheck = {
   test: (v) => v.length > 0 && !CONF_UNSAFE.test(v),
   expected: "a value without spaces, quotes, '$', '\\' or shell special characters",
 };
+
+/*
+ * Resource-control values as systemd.resource-control(5) parses them. They
+ * land in the host's container@NAME.service unit, not in NAME.conf, but they
+ * are strict anyway: systemd refuses (and only logs) a value it cannot parse,
+ * so a typo would silently leave the container unlimited.
+ */
+
+/** MemoryMax=/MemoryHigh=/MemorySwapMax=: bytes with a base-1024 suffix (K, M, G, T, P, E), a percentage of RAM, or infinity. */
+export const memorySize: FormatCheck = {
+  test: (v) =>
+    v === "infinity" || /^[0-9]+(\.[0-9]+)?[KMGTPE]?$/.test(v) || (/^[0-9]+(\.[0-9]+)?%$/.test(v) && Number(v.slice(0, -1)) <= 100),
+  expected:
+    'a size in bytes with an optional suffix K, M, G, T, P or E (base 1024, upper case, no "B": "512M", "1G", "1.5G"), a percentage of the host\'s RAM ("25%"), or "infinity"',
+};
+
+/** CPUQuota=: a percentage of one CPU's time, above 100% for more than one CPU. */
+export const cpuQuota: FormatCheck = {
+  test: (v) => /^[0-9]+(\.[0-9]{1,2})?%$/.test(v) && Number(v.slice(0, -1)) > 0,
+  expected: 'a percentage of one CPU, greater than 0 ("50%" for half a CPU, "200%" for two CPUs)',
+};
+
+/** AllowedCPUs=: CPU indices and ranges, separated by commas or spaces. */
+export const cpuSet: FormatCheck = {
+  test: (v) => /^[0-9]+(-[0-9]+)?([, ][0-9]+(-[0-9]+)?)*$/.test(v) && v.split(/[, ]/).every((r) => { const [a, b] = r.split("-").map(Number); return b === undefined || a <= b; }),
+  expected: 'CPU indices and ranges separated by commas ("0-3", "0,2,4-7")',
+};
+
+/** TasksMax=: a number of tasks, a percentage of the kernel's limit, or infinity. */
+export const tasksMax: FormatCheck = {
+  test: (v) => v === "infinity" || /^[1-9][0-9]*$/.test(v) || (/^[0-9]+(\.[0-9]+)?%$/.test(v) && Number(v.slice(0, -1)) > 0 && Number(v.slice(0, -1)) <= 100),
+  expected: 'a number of tasks (512), a percentage of the kernel\'s limit ("10%"), or "infinity"',
+};

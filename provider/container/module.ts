@@ -10,6 +10,7 @@ import { raw, isRaw } from "../nix/value";
 import { renderNix } from "../nix/render";
 import { nixAttrName } from "../nix/escape";
 import type { ContainerSpec } from "./validate";
+import { unitSettings } from "./resources";
 
 /** Inputs that steer the provider and never reach NixOS. */
 const DEPLOYMENT_ONLY = new Set([
@@ -21,6 +22,8 @@ const DEPLOYMENT_ONLY = new Set([
   "deleteData",
   "adopt",
   "rebuildTimeoutSeconds",
+  // Not an option of containers.<name>: settings of the host's unit (resources.ts).
+  "resources",
 ]);
 
 export const MODULE_HEADER_MARK = "# Managed by pulumi-nixos-containers.";
@@ -45,6 +48,7 @@ export function renderContainerModule(spec: ContainerSpec): string {
   if (spec.updateStrategy === "reload" && spec.autoStart === true && spec.restartIfChanged === undefined) {
     options.restartIfChanged = false;
   }
+  const limits = unitSettings(spec.resources);
   return [
     `${MODULE_HEADER_MARK} Container "${spec.name}".`,
     "# Do not edit: `pulumi up` overwrites this file and `pulumi refresh` reports edits as drift.",
@@ -52,6 +56,9 @@ export function renderContainerModule(spec: ContainerSpec): string {
     "",
     "{",
     `  containers.${nixAttrName(spec.name)} = ${renderNix(options, { indent: 2 })};`,
+    ...(Object.keys(limits).length === 0
+      ? []
+      : [`  systemd.services.${nixAttrName(`container@${spec.name}`)}.serviceConfig = ${renderNix(limits, { indent: 2 })};`]),
     "}",
     "",
   ].join("\n");

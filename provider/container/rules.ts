@@ -6,6 +6,7 @@
 import type { NixosContainerArgs } from "./schema";
 import { PRIVATE_NETWORK_ONLY } from "./schema";
 import { PRIVATE_NETWORK_NAME_LIMIT } from "./names";
+import { sizeInBytes } from "./resources";
 
 export interface Problem {
   path: (string | number)[];
@@ -109,6 +110,26 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     }
   }
 
+  const high = args.resources?.memoryHigh;
+  const max = args.resources?.memoryMax;
+  if (high !== undefined && max !== undefined && (sizeInBytes(high) ?? 0) > (sizeInBytes(max) ?? Infinity)) {
+    warnings.push({
+      path: ["resources", "memoryHigh"],
+      message: `memoryHigh (${high}) is above memoryMax (${max}): the container hits the hard limit (and the OOM killer) before it is ever throttled; set memoryHigh below memoryMax`,
+    });
+  }
+
+  // The guides' way to limit a container: a slice in its own config. It shapes units inside the
+  // container and limits nothing of the container as a whole (reference H).
+  const containerSystemd = isRecord(args.config) && !("$nix" in args.config) ? args.config.systemd : undefined;
+  if (isRecord(containerSystemd) && containerSystemd.slices !== undefined) {
+    warnings.push({
+      path: ["config", "systemd", "slices"],
+      message:
+        'a slice in the container\'s own config shapes units inside the container, not the container itself; to limit the whole container, use resources (e.g. resources: { cpuQuota: "50%", memoryMax: "1G" })',
+    });
+  }
+
   if (args.privateNetwork && name.length > PRIVATE_NETWORK_NAME_LIMIT) {
     warnings.push({
       path: ["name"],
@@ -116,4 +137,8 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     });
   }
   return { errors: errors.map((e) => ({ ...e, rule: true as const })), warnings };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

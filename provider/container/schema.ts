@@ -9,6 +9,7 @@ import { ConnectionSchema } from "../host/connection";
 import { NixAttrsSchema, NixPathSchema, NixRawSchema } from "./nix-value-schema";
 import * as f from "./formats";
 import { formatted, port } from "./fields";
+import { UNIT_DIRECTIVES } from "./resources";
 
 const opt = (option: string) => `containers.<name>.${option}`;
 
@@ -63,6 +64,68 @@ export const AllowedDeviceSchema = z
   })
   .strict()
   .meta({ description: "A device the container may access (systemd DeviceAllow=)." });
+
+const unitSetting = (field: keyof typeof UNIT_DIRECTIVES) => `systemd.services."container@<name>".serviceConfig.${UNIT_DIRECTIVES[field]}`;
+const weight = (what: string) => {
+  const message = `expected ${what} weight (an integer from 1 to 10000)`;
+  return z.number({ message }).int(message).min(1, message).max(10000, message);
+};
+
+/**
+ * Limits of the container as a whole. They are settings of the host's unit
+ * container@NAME.service (systemd.resource-control(5)): systemd-nspawn runs
+ * with --keep-unit inside that unit, so neither its --property= nor a slice
+ * inside the container's own config limits it (reference H).
+ */
+export const ResourcesSchema = z
+  .object({
+    memoryMax: formatted(f.memorySize).optional().meta({
+      description:
+        'Hard memory limit (MemoryMax=): beyond it the kernel reclaims memory and then OOM-kills processes of the container. Bytes with a base-1024 suffix K, M, G, T ("512M", "2G"), a percentage of the host\'s RAM ("25%"), or "infinity".',
+      nixosOption: unitSetting("memoryMax"),
+    }),
+    memoryHigh: formatted(f.memorySize).optional().meta({
+      description:
+        'Memory throttling point (MemoryHigh=): above it the container is slowed down and its memory reclaimed aggressively, but nothing is killed. Same units as memoryMax; keep it below memoryMax.',
+      nixosOption: unitSetting("memoryHigh"),
+    }),
+    memorySwapMax: formatted(f.memorySize).optional().meta({
+      description: 'Swap the container may use (MemorySwapMax=), e.g. "0" for none. Same units as memoryMax.',
+      nixosOption: unitSetting("memorySwapMax"),
+    }),
+    cpuQuota: formatted(f.cpuQuota).optional().meta({
+      description:
+        'CPU time the container may use (CPUQuota=), as a percentage of one CPU: "50%" is half a CPU, "200%" two full CPUs. systemctl show reports it as CPUQuotaPerSecUSec (500ms for 50%).',
+      nixosOption: unitSetting("cpuQuota"),
+    }),
+    cpuWeight: weight("a CPU").optional().meta({
+      description: "Relative share of CPU time under contention (CPUWeight=), 1 to 10000; systemd's default is 100.",
+      nixosOption: unitSetting("cpuWeight"),
+    }),
+    allowedCPUs: formatted(f.cpuSet).optional().meta({
+      description: 'The CPUs the container may run on (AllowedCPUs=), as indices and ranges: "0-3", "0,2,4-7".',
+      nixosOption: unitSetting("allowedCPUs"),
+    }),
+    tasksMax: z
+      .union([z.number().int("expected a whole number of tasks").min(1, "expected at least 1 task"), formatted(f.tasksMax)], {
+        message: `expected ${f.tasksMax.expected}`,
+      })
+      .optional()
+      .meta({
+        description:
+          'Most processes and threads the container may have at once (TasksMax=): a number (512), a percentage of the kernel\'s limit ("10%"), or "infinity".',
+        nixosOption: unitSetting("tasksMax"),
+      }),
+    ioWeight: weight("an IO").optional().meta({
+      description: "Relative share of block IO under contention (IOWeight=), 1 to 10000; systemd's default is 100.",
+      nixosOption: unitSetting("ioWeight"),
+    }),
+  })
+  .strict()
+  .meta({
+    description:
+      "Resource limits of the container as a whole: settings of the host's unit container@NAME.service. A change is applied to the running container without a restart (systemd applies a changed unit's resource settings when the switch reloads it), unless NixOS restarts the container anyway (autoStart with restartIfChanged) or updateStrategy is \"restart\".",
+  });
 
 const networkFields = {
   hostBridge: formatted(f.interfaceName).optional().meta({
@@ -235,8 +298,14 @@ export const NixosContainerInputsSchema = z
       nixosOption: opt("tmpfs"),
       nixosDefault: [],
     }),
+    resources: ResourcesSchema.optional().meta({
+      description:
+        'Resource limits of the whole container (memory, CPU, tasks, IO), set on the host\'s unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".',
+      nixosOption: 'systemd.services."container@<name>".serviceConfig',
+    }),
     extraFlags: z.array(formatted(f.nspawnFlag)).optional().meta({
-      description: 'Extra systemd-nspawn flags, one per item, e.g. ["--drop-capability=CAP_SYS_CHROOT"].',
+      description:
+        'Extra systemd-nspawn flags, one per item, e.g. ["--drop-capability=CAP_SYS_CHROOT"]. Each must be an option of systemd-nspawn (checked against its option list); options NixOS already passes or that a container option sets (-D, -M, --keep-unit, --bind, --private-network, …) are refused with the option to use instead, and limits belong in resources (--property= does nothing under NixOS\'s --keep-unit).',
       nixosOption: opt("extraFlags"),
       nixosDefault: [],
     }),
@@ -258,7 +327,7 @@ export const NixosContainerInputsSchema = z
     }),
     updateStrategy: UpdateStrategySchema.default("reload").meta({
       description:
-        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed; "restart" always restarts it; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
+        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed, while changed resources limits are applied to it in place; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
     }),
     deleteData: z.boolean().default(false).meta({
       description:
@@ -279,6 +348,7 @@ export type NixosContainerArgs = z.output<typeof NixosContainerInputsSchema>;
 export type ForwardPort = z.output<typeof ForwardPortSchema>;
 export type BindMount = z.output<typeof BindMountSchema>;
 export type ExtraVeth = z.output<typeof ExtraVethSchema>;
+export type Resources = z.output<typeof ResourcesSchema>;
 
 /** The NixOS options that are only honoured with privateNetwork = true (reference B.11). */
 export const PRIVATE_NETWORK_ONLY = [

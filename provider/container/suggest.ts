@@ -15,14 +15,39 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The known name closest to `unknown`, if it is close enough to be a likely typo. */
+/**
+ * The known name `unknown` most likely stands for. A known name may be
+ * qualified ("resources.memoryMax"); its last segment is what is compared.
+ * In order: a small edit distance (a typo); a known name that is part of
+ * the unknown one or the other way round (`ephemeralRootfs` → `ephemeral`,
+ * `ports` → `forwardPorts`); the same leading word (`memoryLimit` →
+ * `resources.memoryMax`, the first such name in `known`).
+ */
 export function nearestName(unknown: string, known: readonly string[]): string | undefined {
+  const last = (name: string) => name.slice(name.lastIndexOf(".") + 1);
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of known) {
-    const score = distance(unknown, candidate);
+    const score = distance(unknown, last(candidate));
     if (score < bestScore) [best, bestScore] = [candidate, score];
   }
   const allowed = Math.max(2, Math.floor(unknown.length / 3));
-  return bestScore <= allowed ? best : undefined;
+  if (bestScore <= allowed) return best;
+
+  const lower = unknown.toLowerCase();
+  const contained = known
+    .filter((c) => {
+      const k = last(c).toLowerCase();
+      return Math.min(k.length, lower.length) >= 4 && (lower.includes(k) || k.includes(lower));
+    })
+    .sort((a, b) => last(b).length - last(a).length);
+  if (contained.length > 0) return contained[0];
+
+  const word = leadingWord(unknown);
+  return word.length >= 3 ? known.find((c) => leadingWord(last(c)) === word) : undefined;
+}
+
+/** The first word of a camelCase or kebab-case name, lower case: "memoryLimit" → "memory". */
+function leadingWord(name: string): string {
+  return (name.match(/^[a-z0-9]+|^[A-Z][a-z0-9]*/)?.[0] ?? "").toLowerCase();
 }

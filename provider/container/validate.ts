@@ -10,6 +10,10 @@ import { absolutePath } from "./formats";
 import { nearestName } from "./suggest";
 import { formatPath } from "./paths";
 import { knownKeysAt, withoutNulls } from "./schema-walk";
+import { extraFlagProblems } from "./extra-flags";
+
+/** The resources fields, qualified, so that a limit written at the top level (memoryLimit) finds its place. */
+const RESOURCE_NAMES = knownKeysAt(NixosContainerInputsSchema, ["resources"]).map((k) => `resources.${k}`);
 
 export type { Problem } from "./rules";
 
@@ -43,7 +47,7 @@ export function validateContainer(input: unknown, defaultName?: string): Validat
   }
 
   if (!parsed.success || name === undefined) return { errors: sortProblems(errors), warnings: [] };
-  errors.push(...bindMountKeyProblems(parsed.data));
+  errors.push(...bindMountKeyProblems(parsed.data), ...extraFlagProblems(parsed.data.extraFlags ?? []));
   const cross = crossFieldProblems(parsed.data, name);
   errors.push(...cross.errors);
   if (errors.length > 0) return { errors: sortProblems(errors), warnings: cross.warnings };
@@ -70,7 +74,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem[] {
     case "unrecognized_keys":
       return issue.keys.map((key) => {
         const known = knownKeysAt(NixosContainerInputsSchema, path);
-        const suggestion = nearestName(key, known);
+        const suggestion = nearestName(key, path.length === 0 ? [...known, ...RESOURCE_NAMES] : known);
         const hint = suggestion ? `; did you mean "${suggestion}"?` : known.length > 0 ? `; known properties: ${known.join(", ")}` : "";
         return { path: [...path, key], message: `unknown property${hint}` };
       });

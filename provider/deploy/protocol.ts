@@ -11,6 +11,8 @@ export interface ContainerFacts {
   active?: string;
   /** The per-container profile's system (flake containers), or null. */
   profile?: string | null;
+  /** `systemctl show` of the unit's resource-control properties (scripts.UNIT_LIMIT_PROPERTIES), or null. */
+  limits?: string | null;
 }
 
 export interface ScriptReport {
@@ -53,6 +55,9 @@ export function parseReport(stdout: string): ScriptReport {
         break;
       case "ACTIVE":
         facts(first).active = tail || "unknown";
+        break;
+      case "LIMITS":
+        facts(first).limits = decode(tail);
         break;
       case "PROFILE":
         facts(first).profile = tail === "-" ? null : tail;

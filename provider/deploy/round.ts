@@ -68,6 +68,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     let remaining = active;
     let outcome: RebuildOutcome;
     let after: ScriptReport;
+    let rebuildOutput = "";
     let bootDefault: string | undefined;
     for (let lockRetry = 0; ; ) {
       const started = Date.now();
@@ -75,6 +76,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
       outcome = run.outcome;
       after = run.report;
+      rebuildOutput = run.output;
       const profile = after.fields.get("SYSPROFILE");
       bootDefault ??= profile && /^system-[0-9]+-link$/.test(profile) ? profile : undefined;
       progress.info(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} after ${elapsed(started)}`);
@@ -122,7 +124,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     for (const c of remaining.filter((c) => activationFailed.has(c.name))) {
       fail(
         c.name,
-        new ChangeError(host.id, c.name, "activation", `${host.label}: the new configuration is active, but ${unitName(c.name)} failed to start or stop:\n${errorExcerpt(after.other.join("\n"))}`, true),
+        new ChangeError(host.id, c.name, "activation", `${host.label}: the new configuration is active, but ${unitName(c.name)} failed to start or stop:\n${errorExcerpt(rebuildOutput)}`, true),
       );
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
@@ -285,7 +287,17 @@ async function bringOntoNewSystem(
       actions.set(c.name, "started-by-switch");
       return { name: c.name, action: "none" };
     }
-    if (now.active !== "active" || (old.conf ?? null) === (now.conf ?? null) || c.updateStrategy === "none") return { name: c.name, action: "none" };
+    const confChanged = (old.conf ?? null) !== (now.conf ?? null);
+    const limitsChanged = (old.limits ?? null) !== (now.limits ?? null);
+    if (now.active !== "active" || (!confChanged && !limitsChanged) || c.updateStrategy === "none") return { name: c.name, action: "none" };
+    if (!confChanged) {
+      // Only the unit's resource control changed. The switch's daemon-reload has applied it to the
+      // running container already (systemd re-applies a reloaded unit's cgroup settings), so
+      // nothing needs a restart, unless the strategy asks for one on every change.
+      if (c.updateStrategy === "restart") return { name: c.name, action: "restart" };
+      progress.info(`${host.label}: new resource limits of ${c.name} applied to the running container, no restart`);
+      return { name: c.name, action: "none" };
+    }
     const needsRestart = c.updateStrategy === "restart" || hostSideSettings(old.conf) !== hostSideSettings(now.conf);
     return { name: c.name, action: needsRestart ? "restart" : "reload" };
   });

@@ -8,6 +8,13 @@ import { shellQuote as sq } from "../host/shell";
 import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, OWNER_DIR, STATE_DIR } from "./layout";
 
 /**
+ * The resource-control properties of container@NAME.service as `systemctl show` names them
+ * (CPUQuota= is shown as CPUQuotaPerSecUSec). A change between before and after the switch is a
+ * changed limit, whatever the units it was written in.
+ */
+export const UNIT_LIMIT_PROPERTIES = ["MemoryMax", "MemoryHigh", "MemorySwapMax", "CPUQuotaPerSecUSec", "CPUWeight", "AllowedCPUs", "TasksMax", "IOWeight"];
+
+/**
  * Shared helpers: base64 of a file or `-` when it does not exist; the unit
  * state of several containers from one systemctl call (one line per unit, in
  * order; names are validated, so the unquoted list splits only at spaces).
@@ -19,6 +26,9 @@ report_active() {
   units=; for n in "$@"; do units="$units container@$n.service"; done
   states=$(systemctl is-active $units 2>/dev/null)
   i=1; for n in "$@"; do echo "ACTIVE $n $(printf '%s\\n' "$states" | sed -n "\${i}p")"; i=$((i + 1)); done
+}
+report_limits() { # the resource control systemd has for each container unit (what resources sets)
+  for n in "$@"; do echo "LIMITS $n $(systemctl show container@$n.service -p ${UNIT_LIMIT_PROPERTIES.join(",")} 2>/dev/null | base64 -w0)"; done
 }
 is_flake_host() { [ -e /etc/nixos/flake.nix ]; }
 stage_for_flake() { if is_flake_host && git -C /etc/nixos rev-parse --is-inside-work-tree >/dev/null 2>&1; then git -C /etc/nixos add -A -- pulumi-containers >/dev/null; fi; }
@@ -99,6 +109,7 @@ for name in ${names.map(sq).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
 done
 report_active ${names.map(sq).join(" ")}
+report_limits ${names.map(sq).join(" ")}
 echo "END"
 `;
 }
@@ -213,6 +224,7 @@ report() { # report EXIT: the rebuild's exit status, then what the new configura
     echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
   done
   report_active ${names.map(sq).join(" ")}
+  report_limits ${names.map(sq).join(" ")}
   echo "SYSPROFILE $prev"
   echo "END"
 }
@@ -270,6 +282,8 @@ run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report 
   name=$1; what=$2; shift 2
   out=$("$@" 2>&1); rc=$?
   [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/  | /'
+  # systemctl only says "Job … failed": the unit's journal says why (e.g. systemd-nspawn's message).
+  [ $rc -eq 0 ] || [ "$what" = update ] || systemctl status --no-pager --lines=10 "container@$name.service" 2>&1 | sed 's/^/  | /'
   echo "DID $name $what $rc"
 }
 ${lines.join("\n")}

@@ -40,3 +40,28 @@ export async function update(_id: string, olds: Props, news: Props) {
 export async function remove(_id: string, props: Props) {
   await lifecycle.remove(context, props);
 }
+
+// NixosHost: one resource per host; all of its containers in one round.
+export async function hostCheck(_olds: Props, news: Props) {
+  return lifecycle.checkHost(news, stderrProgress);
+}
+
+export async function hostDiff(_id: string, olds: Props, news: Props) {
+  return lifecycle.diffHost(olds, news);
+}
+
+export async function hostCreate(inputs: Props) {
+  return lifecycle.createHost(context, inputs);
+}
+
+export async function hostRead(id: string, props: Props) {
+  return lifecycle.readHost(context, id, props);
+}
+
+export async function hostUpdate(_id: string, olds: Props, news: Props) {
+  return lifecycle.updateHost(context, olds, news);
+}
+
+export async function hostRemove(_id: string, props: Props) {
+  await lifecycle.deleteHost(context, props);
+}

@@ -77,11 +77,16 @@ export async function guarded<T>(connection: Parameters<typeof redactorFor>[0], 
   try {
     return await run();
   } catch (e) {
-    const redact = redactorFor(connection);
-    const error = e instanceof Error ? e : new Error(String(e));
-    const clean = new Error(redact(error.message));
-    clean.name = error.name;
-    Object.assign(clean, Object.fromEntries(Object.entries(error).filter(([k]) => k !== "message" && k !== "stack").map(([k, v]) => [k, typeof v === "string" ? redact(v) : v])));
-    throw clean;
+    throw redacted(connection, e);
   }
+}
+
+/** The error with every credential of the connection blanked out of its message and string fields. */
+export function redacted(connection: Parameters<typeof redactorFor>[0], e: unknown): Error {
+  const redact = redactorFor(connection);
+  const error = e instanceof Error ? e : new Error(String(e));
+  const clean = new Error(redact(error.message));
+  clean.name = error.name;
+  Object.assign(clean, Object.fromEntries(Object.entries(error).filter(([k]) => k !== "message" && k !== "stack").map(([k, v]) => [k, typeof v === "string" ? redact(v) : v])));
+  return clean;
 }

@@ -25,7 +25,7 @@ export function diff(olds: Record<string, unknown>, news: Record<string, unknown
 }
 
 /** JSON with sorted keys and undefined members dropped, for comparison. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, v[k]])) : v,
   );

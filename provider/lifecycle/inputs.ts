@@ -19,8 +19,11 @@ export interface Prepared {
 }
 
 export class InputError extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(`invalid NixosContainer inputs:\n${formatProblems(problems).map((l) => `  ${l}`).join("\n")}`);
+  constructor(
+    readonly problems: Problem[],
+    resource = "NixosContainer",
+  ) {
+    super(`invalid ${resource} inputs:\n${formatProblems(problems).map((l) => `  ${l}`).join("\n")}`);
     this.name = "InputError";
   }
 }

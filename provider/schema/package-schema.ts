@@ -10,15 +10,18 @@ import {
   BindMountSchema,
   AllowedDeviceSchema,
   ExtraVethSchema,
+  ResourcesSchema,
   ProtocolSchema,
   RebuildActionSchema,
   UpdateStrategySchema,
 } from "../container/schema";
 import { NixosContainerOutputsSchema } from "../container/outputs";
+import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
 import { TypeRegistry, objectProperties, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
 
 export const PACKAGE = "nixos";
 export const RESOURCE_TOKEN = `${PACKAGE}:index:NixosContainer`;
+export const HOST_RESOURCE_TOKEN = `${PACKAGE}:index:NixosHost`;
 
 export interface PackageSchema {
   name: string;
@@ -49,11 +52,15 @@ export function buildPackageSchema(): PackageSchema {
   registry.name(BindMountSchema, "BindMount");
   registry.name(AllowedDeviceSchema, "AllowedDevice");
   registry.name(ExtraVethSchema, "ExtraVeth");
+  registry.name(ResourcesSchema, "Resources");
   registry.name(ProtocolSchema, "Protocol");
   registry.name(RebuildActionSchema, "RebuildAction");
   registry.name(UpdateStrategySchema, "UpdateStrategy");
 
+  registry.name(HostContainerSchema, "HostContainer");
+
   const inputs = objectProperties(registry, NixosContainerInputsSchema);
+  const hostInputs = objectProperties(registry, NixosHostInputsSchema);
   const outputs = objectProperties(registry, NixosContainerOutputsSchema);
   // A dynamic provider echoes its inputs as outputs; outputs of its own win.
   const properties = { ...inputs.properties, ...outputs.properties };
@@ -76,8 +83,24 @@ export function buildPackageSchema(): PackageSchema {
         inputProperties: inputs.properties,
         requiredInputs: inputs.required,
       },
+      [HOST_RESOURCE_TOKEN]: {
+        description:
+          "A NixOS host and every container it runs, as one resource: one SSH connection and one nixos-rebuild per host per run. Each container is a module /etc/nixos/pulumi-containers/<name>.nix; its state is reported under containers.<key> (the NixosContainer outputs).",
+        properties: {
+          ...hostInputs.properties,
+          host: { type: "string", description: "The host, as host or host:port." },
+          containers: {
+            type: "object",
+            additionalProperties: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } },
+            description: "Every container of the host by key: its inputs and the NixosContainer outputs (name, nixConfig, configHash, status, ipAddress, systemPath, modulePath).",
+          },
+        },
+        required: ["connection", "containers", "host"],
+        inputProperties: hostInputs.properties,
+        requiredInputs: hostInputs.required,
+      },
     },
-    language: { nodejs: { packageName: "pulumi-nixos-containers", dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer" } },
+    language: { nodejs: { packageName: "pulumi-nixos-containers", dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer", dynamicHostResourceType: "pulumi-nodejs:dynamic/nixos:NixosHost" } },
   };
 }
 

@@ -20,6 +20,7 @@ let inventory: string;
 
 const sessions = () => [1, 2, 3].map((i) => fleet.sshLog(i).length);
 const rebuildCount = (i: number) => fleet.events(i).filter((e) => e.event === "rebuild").length;
+const connections = (i: number) => new Set(fleet.sshLog(i).map((s) => s.conn)).size;
 const moduleOn = (i: number, name: string) => fleet.ssh(i, `cat /etc/nixos/pulumi-containers/${name}.nix`).stdout;
 const editInventory = (from: string, to: string) => {
   const text = readFileSync(inventory, "utf8");
@@ -54,8 +55,10 @@ const EXPECTED = ["host1/api", "host1/web", "host2/cache", "host2/db", "host3/mo
 describe("pulumi up on examples/fleet", () => {
   it("creates every container on the right host, each running the system it was given", () => {
     const r = stack.up();
+    const provider = [1, 2, 3].map(connections);
     expect(r.code).toBe(0);
-    expect(r.all).toMatch(/\+ 8 created/);
+    // The stack, the Fleet component and one NixosHost per host.
+    expect(r.all).toMatch(/\+ 5 created/);
     const { containers } = stack.outputs();
     expect(Object.keys(containers).sort()).toEqual(EXPECTED);
     for (const [key, c] of Object.entries<any>(containers)) {
@@ -70,15 +73,16 @@ describe("pulumi up on examples/fleet", () => {
       expect(c.status).toBe("up");
       expect(fleet.unitState(i, name)).toMatchObject({ state: "active", system: c.systemPath });
     }
-    // One rebuild per host for the whole run.
+    // One SSH connection and one rebuild per host for the whole run.
     expect([1, 2, 3].map(rebuildCount)).toEqual([1, 1, 1]);
+    expect(provider).toEqual([1, 1, 1]);
   });
 
   it("changes nothing on a second up, and opens no SSH session", () => {
     const before = sessions();
     const r = stack.up();
     expect(r.code).toBe(0);
-    expect(r.all).toMatch(/8 unchanged/);
+    expect(r.all).toMatch(/5 unchanged/);
     expect(sessions()).toEqual(before);
   });
 });
@@ -91,9 +95,12 @@ describe("a one-line change to one container", () => {
     expect(r.code).toBe(0);
     expect(sessions()).toEqual(before);
     expect(r.all).toMatch(/-\s+port = 6379;\n\s+\+\s+port = 6380;/);
-    const updates = r.all.match(/~ pulumi-nodejs:dynamic\/nixos:NixosContainer: \(update\)\n\s+\[id=([^\]]+)\]/g) ?? [];
+    const updates = r.all.match(/~ pulumi-nodejs:dynamic\/nixos:NixosHost: \(update\)\n\s+\[id=([^\]]+)\]/g) ?? [];
     expect(updates).toHaveLength(1);
-    expect(updates[0]).toContain(`${fleet.host(2).address}/cache`);
+    expect(updates[0]).toContain(`[id=${fleet.host(2).address}]`);
+    // Only the changed container of that host is printed, not its neighbour db.
+    expect(r.all).toMatch(/~ containers: \{\n\s+~ cache: \{/);
+    expect(r.all).not.toMatch(/postgresql|ensureDatabases/);
     expect(r.all).toMatch(/~ 1 to update/);
   });
 
@@ -118,6 +125,34 @@ describe("a one-line change to one container", () => {
   });
 });
 
+describe("renaming and removing containers of a host", () => {
+  it("a rename is one update of the host: one connection, one rebuild, the old module gone and the new one there", () => {
+    editInventory("      worker:\n", "      batch:\n");
+    const before = [1, 2, 3].map(rebuildCount);
+    const conns = [1, 2, 3].map(connections);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect(r.all).toMatch(/~ 1 updated/);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1], before[2] + 1]);
+    expect([1, 2, 3].map(connections)).toEqual([conns[0], conns[1], conns[2] + 1]);
+    expect(fleet.ok(3, "ls /etc/nixos/pulumi-containers").trim().split("\n").sort()).toEqual(["batch.nix", "default.nix", "monitor.nix"]);
+    expect(Object.keys(stack.outputs().containers)).toContain("host3/batch");
+  });
+
+  it("removing a container from the inventory removes it from its host only", () => {
+    const text = readFileSync(inventory, "utf8");
+    const start = text.indexOf("      batch:\n");
+    const end = text.indexOf("\n", text.indexOf("systemPackages", start)) + 1;
+    writeFileSync(inventory, text.slice(0, start) + text.slice(end));
+    const before = [1, 2, 3].map(rebuildCount);
+    const r = stack.up();
+    expect(r.code).toBe(0);
+    expect([1, 2, 3].map(rebuildCount)).toEqual([before[0], before[1], before[2] + 1]);
+    expect(fleet.ok(3, "ls /etc/nixos/pulumi-containers").trim().split("\n").sort()).toEqual(["default.nix", "monitor.nix"]);
+    expect(fleet.ok(3, "nixos-container list").trim()).toBe("monitor");
+  });
+});
+
 describe("drift", () => {
   it("refresh reports a hand edit of a module, and the next up restores it", () => {
     const original = moduleOn(1, "web");
@@ -125,7 +160,7 @@ describe("drift", () => {
     const refresh = stack.run(["refresh", "--yes", "--stack", STACK, "--diff"]);
     expect(refresh.code).toBe(0);
     expect(refresh.all).toMatch(/~ 1 updated/);
-    expect(refresh.all).toMatch(/host1\/web/);
+    expect(refresh.all).toMatch(/NixosHost::host1\]\n\s+~ containers: \{\n\s+~ web: \{/);
     const r = stack.up();
     expect(r.code).toBe(0);
     expect(r.all).toMatch(/~ 1 updated/);
@@ -139,7 +174,7 @@ describe("failures stay with their resource", () => {
     editInventory("port: 6380", "port: 6381");
     const r = stack.up();
     expect(r.code).not.toBe(0);
-    expect(r.all).toMatch(/host1\/api[\s\S]*undefined variable 'undefinedVariable'/);
+    expect(r.all).toMatch(/NixosHost \(host1\):\n\s+error: [\s\S]*\* api: [\s\S]*undefined variable 'undefinedVariable'/);
     expect(moduleOn(1, "api")).not.toContain("undefinedVariable");
     expect(moduleOn(2, "cache")).toContain("port = 6381;");
     editInventory('script: { $nix: "undefinedVariable" }', 'script: "exec python3 -m http.server 9001"');
@@ -155,7 +190,7 @@ describe("failures stay with their resource", () => {
       editInventory("port: 6381", "port: 6382");
       const r = stack.up();
       expect(r.code).not.toBe(0);
-      expect(r.all).toMatch(/host3\/monitor[\s\S]*(connect|ECONNREFUSED)/);
+      expect(r.all).toMatch(/NixosHost \(host3\):\n\s+error: [\s\S]*\* monitor: [\s\S]*(connect|ECONNREFUSED)/);
       expect(r.all).toMatch(new RegExp(`${fleet.host(3).address.replace(/\./g, "\\.")}`));
       expect(moduleOn(2, "cache")).toContain("port = 6382;");
     } finally {

@@ -66,6 +66,13 @@ const CASES: Record<string, Record<string, unknown>> = {
   "network-bridge": { config: {}, privateNetwork: true, hostBridge: "br0", localAddress: "10.0.0.20/24" },
   forwardPorts: { config: {}, privateNetwork: true, hostAddress: "10.1.0.1", localAddress: "10.1.0.2", forwardPorts: [{ hostPort: 8080, containerPort: 80 }, { protocol: "udp", hostPort: 53 }] },
   "name-with-dash": { name: "web-2", config: {} },
+  resources: { config: {}, resources: { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 } },
+  "resources-all": {
+    name: "web-2",
+    config: {},
+    autoStart: true,
+    resources: { memoryMax: "75%", memoryHigh: "1.5G", memorySwapMax: "0", cpuQuota: "250%", cpuWeight: 50, allowedCPUs: "0-3,6", tasksMax: "infinity", ioWeight: 200 },
+  },
 };
 
 function render(name: string): { text: string; spec: NonNullable<ReturnType<typeof validateContainer>["spec"]> } {
@@ -93,12 +100,33 @@ describe.each(Object.keys(CASES))("container module: %s", (name) => {
     const evaluated = JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]));
     const expected: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(spec)) {
-      if (["name", "connection", "rebuildAction", "updateStrategy", "deleteData", "adopt", "rebuildTimeoutSeconds", "config", "nixpkgs"].includes(k) || v === undefined) continue;
+      if (["name", "connection", "rebuildAction", "updateStrategy", "deleteData", "adopt", "rebuildTimeoutSeconds", "config", "nixpkgs", "resources"].includes(k) || v === undefined) continue;
       expected[k] = v;
     }
     if (spec.autoStart && spec.updateStrategy === "reload" && spec.restartIfChanged === undefined) expected.restartIfChanged = false;
     expect(evaluated).toEqual(expected);
   });
+});
+
+describe.each(["resources", "resources-all"])("resource limits: %s", (name) => {
+  it("land on the host's container@NAME unit, directive by directive, and nowhere else", () => {
+    const { spec } = render(name);
+    const file = join(GOLDEN, `${name}.nix`);
+    const expr = `let m = import ${file} { lib = {}; pkgs = {}; }; in { unit = m.systemd.services."container@${spec.name}".serviceConfig; others = builtins.attrNames (builtins.removeAttrs m [ "containers" "systemd" ]); services = builtins.attrNames m.systemd.services; }`;
+    const evaluated = JSON.parse(nix(["--eval", "--strict", "--json", "-E", expr]));
+    const r = spec.resources!;
+    const expected = Object.fromEntries(
+      Object.entries({
+        MemoryMax: r.memoryMax, MemoryHigh: r.memoryHigh, MemorySwapMax: r.memorySwapMax, CPUQuota: r.cpuQuota,
+        CPUWeight: r.cpuWeight, AllowedCPUs: r.allowedCPUs, TasksMax: r.tasksMax, IOWeight: r.ioWeight,
+      }).filter(([, v]) => v !== undefined),
+    );
+    expect(evaluated).toEqual({ unit: expected, others: [], services: [`container@${spec.name}`] });
+  });
+});
+
+it("renders no unit settings when nothing is limited", () => {
+  expect(render("minimal").text).not.toContain("systemd.services");
 });
 
 it("renders a structured config as a module function that evaluates to the config", () => {

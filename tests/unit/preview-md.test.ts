@@ -11,11 +11,9 @@ import {
   CREDENTIAL_KEYS,
   PreviewJsonError,
   UNKNOWN_SENTINEL,
-  diffLines,
   renderPreviewMarkdown,
-  splitLines,
-  unifiedDiff,
 } from "../../provider/cli/preview-md";
+import { diffLines, splitLines, unifiedDiff } from "../../provider/cli/line-diff";
 import { previewMdCommand } from "../../provider/cli/preview-md-command";
 import { CONNECTION_SECRET_KEYS } from "../../provider/host/connection";
 
@@ -538,5 +536,40 @@ describe("previewMdCommand", () => {
     expect(await previewMdCommand(["a", "b"])).toBe(2);
     expect(await previewMdCommand(["--help"])).toBe(0);
     expect(out).toContain("usage: nixos-containers preview-md [FILE]");
+  });
+});
+
+describe("renderPreviewMarkdown of a NixosHost", () => {
+  const HOST_URN = "urn:pulumi:dev::proj::nixos:index:Fleet$pulumi-nodejs:dynamic/nixos:NixosHost::host1";
+  const hostState = (containers: Record<string, Record<string, unknown>>, outputs: Record<string, Record<string, unknown>> = {}) => ({
+    type: "pulumi-nodejs:dynamic/nixos:NixosHost",
+    id: "10.0.0.5",
+    inputs: { connection: conn("10.0.0.5"), containers, rebuildAction: "switch" },
+    outputs: { connection: conn("10.0.0.5"), containers: outputs },
+  });
+
+  test("each container of the host is one change: added, removed and changed ones, the unchanged counted", () => {
+    const old = hostState(
+      { web: { name: "web", nixConfig: MODULE("web") }, db: { name: "db", nixConfig: MODULE("db") }, old: { name: "old", nixConfig: MODULE("old") } },
+      { web: { name: "web", status: "up" }, db: { name: "db", status: "up" }, old: { name: "old", status: "up" } },
+    );
+    const nu = hostState({ web: { name: "web", nixConfig: MODULE("web", "\n    ephemeral = true;") }, db: { name: "db", nixConfig: MODULE("db") }, new: { name: "new", nixConfig: MODULE("new") } });
+    const md = renderPreviewMarkdown(preview([{ op: "update", urn: HOST_URN, oldState: old, newState: nu }]));
+    expect(md.split("\n")[0]).toBe("**1 to create, 1 to update, 1 to delete** across 1 host");
+    expect(md).toContain("### `10.0.0.5`");
+    expect(md).toContain("#### `new`: create");
+    expect(md).toContain("#### `old`: delete");
+    expect(md).toMatch(/#### `web`: update\n\n```diff\n[\s\S]*\+    ephemeral = true;\n/);
+    expect(md).not.toContain("#### `db`");
+    expect(md).toContain("1 unchanged container not shown.");
+    expect(md).not.toContain(POISON);
+  });
+
+  test("a new host creates every container; a removed one deletes them", () => {
+    const created = renderPreviewMarkdown(preview([{ op: "create", urn: HOST_URN, newState: hostState({ a: { name: "a", nixConfig: MODULE("a") }, b: { name: "b", nixConfig: MODULE("b") } }) }]));
+    expect(created.split("\n")[0]).toBe("**2 to create** across 1 host");
+    expect(created).toContain("<details><summary>Nix module");
+    const deleted = renderPreviewMarkdown(preview([{ op: "delete", urn: HOST_URN, oldState: hostState({ a: { name: "a", nixConfig: MODULE("a") } }, { a: { name: "a" } }) }]));
+    expect(deleted.split("\n")[0]).toBe("**1 to delete** across 1 host");
   });
 });

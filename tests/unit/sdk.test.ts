@@ -114,7 +114,7 @@ describe("Fleet", () => {
     return file;
   };
 
-  it("creates one NixosContainer per inventory container, with defaults layered", async () => {
+  it("creates one NixosHost per inventory host holding its containers, with defaults layered", async () => {
     const file = write(`defaults:
   autoStart: true
 hosts:
@@ -136,23 +136,37 @@ hosts:
       cache: { config: {} }
 `);
     const fleet = new Fleet("fleet", { inventory: file, connection: { privateKey: pulumi.secret(POISON) } });
+    expect(Object.keys(fleet.hosts).sort()).toEqual(["host1", "host2"]);
     expect(Object.keys(fleet.containers).sort()).toEqual(["host1/db", "host1/web", "host2/cache"]);
-    await value(fleet.containers["host2/cache"].urn);
-    const web = registered.find((x) => x.name === "host1/web")!;
-    expect(unwrap(web.inputs)).toMatchObject({ name: "web", autoStart: true, privateNetwork: true, connection: { host: "127.0.0.11" } });
-    expect(registered.find((x) => x.name === "host1/db")!.inputs.autoStart).toBe(false);
-    expect(registered.find((x) => x.name === "host2/cache")!.inputs.privateNetwork).toBeUndefined();
+    await value(fleet.hosts.host2.urn);
+    const host1 = registered.find((x) => x.name === "host1")!;
+    expect(host1.type).toBe("pulumi-nodejs:dynamic/nixos:NixosHost");
+    const inputs = unwrap(host1.inputs);
+    expect(inputs.connection).toMatchObject({ host: "127.0.0.11", privateKey: POISON });
+    expect(Object.keys(inputs.containers).sort()).toEqual(["db", "web"]);
+    expect(inputs.containers.web).toMatchObject({ name: "web", autoStart: true, privateNetwork: true });
+    expect(inputs.containers.web.connection).toBeUndefined();
+    expect(inputs.containers.web.nixConfig).toContain("services = {");
+    expect(inputs.containers.db.autoStart).toBe(false);
+    // The credential is a secret in what the program sends, never plain.
+    expect(JSON.stringify(host1.inputs.connection)).toContain(SECRET_SIG);
+    expect(unwrap(registered.find((x) => x.name === "host2")!.inputs).containers.cache.privateNetwork).toBeUndefined();
+  });
+
+  it("refuses containers of one host that ask for different rebuild settings", () => {
+    const file = write(`hosts:\n  host1:\n    connection: { host: 127.0.0.11 }\n    containers:\n      a: { config: {}, rebuildAction: test }\n      b: { config: {} }\n`);
+    expect(() => new Fleet("mixed", { inventory: file })).toThrow(/hosts\.host1: its containers ask for different rebuildAction \("test", "switch"\); one nixos-rebuild applies every container of a host, so set rebuildAction once in hosts\.host1\.defaults/);
   });
 
   it("tells the provider who owns each container: organization, project, stack and the URN the engine gives it", async () => {
     const file = write(`hosts:\n  host2:\n    connection: { host: 127.0.0.12 }\n    containers:\n      cache: { config: {} }\n`);
     const fleet = new Fleet("owned", { inventory: file });
     const alone = new NixosContainer("alone", { connection: CONNECTION, config: {} });
-    for (const [name, resource] of [["host2/cache", fleet.containers["host2/cache"]], ["alone", alone]] as const) {
+    for (const [name, resource] of [["host2", fleet.hosts.host2], ["alone", alone]] as const) {
       const urn = await value(resource.urn);
       expect(registered.find((x) => x.name === name)!.inputs.__owner).toEqual({ organization: "organization", project: "project", stack: "stack", urn });
     }
-    expect(await value(fleet.containers["host2/cache"].urn)).toContain("nixos:index:Fleet$pulumi-nodejs:dynamic/nixos:NixosContainer::host2/cache");
+    expect(await value(fleet.hosts.host2.urn)).toContain("nixos:index:Fleet$pulumi-nodejs:dynamic/nixos:NixosHost::host2");
   });
 
   it("names the file, line and key of every problem", () => {

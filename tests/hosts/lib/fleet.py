@@ -316,6 +316,7 @@ ForceCommand {tools}/bin/sim-session
     write(os.path.join(E, "nixos-sim.json"), json.dumps({
         "name": name, "index": i, "address": addr, "stateDir": H, "storeRw": os.path.join(F, "store-rw"),
         "tools": TOOLS, "rebuildSeconds": float(os.environ.get("FLEET_REBUILD_SECONDS") or 0),
+        "rebuildSecondsPerContainer": float(os.environ.get("FLEET_REBUILD_SECONDS_PER_CONTAINER") or 0),
         "flake": flake, "indexImport": index_import, "deploySudo": sudo_mode,
     }, indent=1) + "\n")
     return {"name": name, "index": i, "address": addr, "flake": flake, "indexImport": index_import, "sudo": sudo_mode}

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import simnspawn
+import simresources
 import simunit
 
 HERE = os.path.dirname(os.path.realpath(__file__))
@@ -264,10 +266,11 @@ def render_conf(c, system_path):
         'EXTRA_NSPAWN_FLAGS="%s"' % (binds + extra))
 
 
-def unit_of(name, c, toplevel, conf_text, dirs):
+def unit_of(name, c, toplevel, conf_text, dirs, service_config=None):
     """container@NAME.service (reference C.3): its unit file, whose text is what
-    switch-to-configuration compares."""
-    return simunit.container_unit(name, c, dirs, store_path, toplevel, conf_text)
+    switch-to-configuration compares. service_config: what the host configuration adds
+    to its [Service] section (resource limits)."""
+    return simunit.container_unit(name, c, dirs, store_path, toplevel, conf_text, service_config)
 
 
 def tool_links(enable_containers):
@@ -315,7 +318,13 @@ def build_host_system(ev, realise=True):
         conf = render_conf(c, top)
         etc_files["etc/%s/%s.conf" % (confdir_name, name)] = conf
         info = {k: v for k, v in c.items() if k != "system"}
-        info.update({"toplevel": top, "conf": conf, "unit": unit_of(name, c, top, conf, dirs)})
+        # Resource limits from systemd.services."container@NAME".serviceConfig land in the same
+        # unit file, so a changed limit is a changed unit (reference E.3).
+        limits = simresources.settings_of(ev.get("config"), name)
+        unit = unit_of(name, c, top, conf, dirs, limits)
+        if limits:
+            unit["Resources"] = limits
+        info.update({"toplevel": top, "conf": conf, "unit": unit})
         containers[name] = info
     if not ev["enableContainers"]:
         etc_files = {}  # environment.etc entries live inside mkIf config.boot.enableContainers
@@ -592,15 +601,37 @@ def container_start(name, by="systemctl", log=True):
     if not os.path.exists(system):
         _set_failed(name)
         raise UnitError(_job_failed("start", name))
+    complaint = simnspawn.check(_nspawn_argv(name, conf, root, system))
+    if complaint:
+        _set_failed(name, journal=["container %s[%d]: %s" % (name, _fake_pid(name, 0), complaint),
+                                   "container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
+                                   "container@%s.service: Failed with result 'exit-code'." % name])
+        raise UnitError(_job_failed("start", name))
     _container_boot(name, root, system)
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"name": name, "state": "active", "system": os.path.realpath(system),
-               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1)})
+               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1),
+               "cgroup": simresources.show_properties(unit_limits(name, info)), "journal": []})
     st["starts"] = st.get("starts", 0) + 1
     save_unit_state(name, st)
     if log:
         event(event="unit", unit="container@%s.service" % name, op="start", system=st["system"], by=by)
     return True
+
+
+def unit_limits(name, info=None):
+    """The resource-control settings of container@NAME in the given (default: current) system."""
+    decl = (info or current_info()).get("containers", {}).get(name) or {}
+    return (decl.get("unit") or {}).get("Resources") or {}
+
+
+def _nspawn_argv(name, conf, root, system):
+    """The words after `systemd-nspawn` in the start script (reference C.4); the flags NixOS
+    writes itself are all valid, EXTRA_NSPAWN_FLAGS is word-split unquoted (G.9)."""
+    argv = ["--keep-unit", "-M", name, "-D", root, "--notify-ready=yes", "--kill-signal=SIGRTMIN+3",
+            "--bind-ro=/nix/store:/nix/store"]
+    argv += conf.get("EXTRA_NSPAWN_FLAGS", "").split()
+    return argv + ["/nix/store/sim-container-init", system + "/init"]
 
 
 def _container_boot(name, root, system):
@@ -625,9 +656,11 @@ def _job_failed(verb, name):
             % (name, name, name))
 
 
-def _set_failed(name):
+def _set_failed(name, journal=None):
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"state": "failed", "since": now_iso(), "pid": 0})
+    if journal is not None:
+        st["journal"] = journal
     save_unit_state(name, st)
 
 
@@ -728,6 +761,18 @@ def stc_plan(old, new):
     return {"stop": stop, "restart": restart, "skip": skip, "startNew": start_new}
 
 
+def _daemon_reload(info):
+    """systemd re-applies the cgroup settings of every reloaded unit to its running processes:
+    a running container gets its new limits here, whether or not it is restarted afterwards."""
+    for name in active_containers():
+        st = unit_state(name)
+        applied = simresources.show_properties(unit_limits(name, info))
+        if st.get("cgroup") != applied:
+            st["cgroup"] = applied
+            save_unit_state(name, st)
+            event(event="unit", unit="container@%s.service" % name, op="cgroup-applied", by="daemon-reload")
+
+
 def _units(names):
     return ", ".join("container@%s.service" % n for n in names)
 
@@ -776,6 +821,7 @@ def switch_to_configuration(system_path, action):
         say("setting up /etc...")
         _etc_activate(new)
         symlink_force(system_path, "/run/current-system")
+        _daemon_reload(new)
         say("reloading user units for root...")
         say("setting up tmpfiles")
         failed = []
@@ -807,6 +853,9 @@ def switch_to_configuration(system_path, action):
             say("warning: the following units failed: " + ", ".join(failed))
             for u in failed:
                 say("\n× %s\n     Loaded: loaded\n     Active: failed (Result: exit-code) since %s" % (u, now_iso()))
+                if u.startswith("container@") and u.endswith(".service"):
+                    for line in (unit_state(u[len("container@"):-len(".service")]) or {}).get("journal", []):
+                        say("%s %s %s" % (now_iso(), HOST["name"], line))
             return 4
         return 0
     finally:

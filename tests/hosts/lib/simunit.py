@@ -134,7 +134,7 @@ def _environment(env):
                    for n in sorted(env))
 
 
-def container_unit(name, c, dirs, store_path, toplevel=None, conf_text=None):
+def container_unit(name, c, dirs, store_path, toplevel=None, conf_text=None, service_config=None):
     """container@NAME.service for declarative container c (name None: the template
     container@.service, built from the module's dummyConfig). dirs: confDirName,
     confDir, stateDir of the host (they follow its stateVersion, reference C.1)."""
@@ -177,6 +177,8 @@ def container_unit(name, c, dirs, store_path, toplevel=None, conf_text=None):
         "TimeoutStartSec": c["timeoutStartSec"],
         "Type": "notify",
     }
+    # systemd.services."container@NAME".serviceConfig of the host merges into the same section.
+    service.update(service_config or {})
     env = dict(_global_environment(store_path), INSTANCE="%i",
                root="/run/nixos-containers/%i" if ephemeral else state)
     restart_if_changed = False

@@ -1,0 +1,64 @@
+/**
+ * NixosHost: one NixOS host and every container it runs, as one resource. Pulumi
+ * schedules the host, not each container, so a fleet converges with one connection and
+ * one nixos-rebuild per host under plain `pulumi up`, whatever `--parallel` is. The
+ * preview still shows each changed container's module as a line diff (each entry's
+ * `nixConfig` is rendered here, in the program).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { hostProvider } from "./provider";
+import type { NixosContainerArgs } from "./args";
+import { renderInProgram, secretCredentials } from "./program-side";
+import { OWNER_KEY, ownerInput } from "./owner";
+
+/** A container of a NixosHost: the NixosContainer arguments without what the host sets once. */
+export type HostContainerArgs = Omit<NixosContainerArgs, "connection" | "rebuildAction" | "rebuildTimeoutSeconds">;
+
+export interface NixosHostArgs {
+  /** How to reach the host (as for NixosContainer). */
+  connection: NixosContainerArgs["connection"];
+  /** The host's containers by name (the key is the container name unless an entry sets `name`). */
+  containers: Record<string, HostContainerArgs>;
+  /** The nixos-rebuild action for the host's one rebuild: "switch" (default), "test" or "boot". */
+  rebuildAction?: NixosContainerArgs["rebuildAction"];
+  /** Longest time the rebuild may take before it is reported as hung (default 1800). */
+  rebuildTimeoutSeconds?: NixosContainerArgs["rebuildTimeoutSeconds"];
+}
+
+/** What each container of a NixosHost reports, by container key. */
+export interface HostContainerOutputs {
+  name: string;
+  nixConfig: string;
+  configHash: string;
+  status: "up" | "down";
+  ipAddress: string | null;
+  systemPath: string | null;
+  modulePath: string;
+  [input: string]: unknown;
+}
+
+export const NIXOS_HOST_TYPE = "pulumi-nodejs:dynamic/nixos:NixosHost";
+
+export class NixosHost extends pulumi.dynamic.Resource {
+  /** The host (`host` or `host:port`). */
+  declare readonly host: pulumi.Output<string>;
+  /** Every container of the host with its state: `host.containers["web"].status`. */
+  declare readonly containers: pulumi.Output<Record<string, HostContainerOutputs>>;
+
+  constructor(name: string, args: NixosHostArgs, opts?: pulumi.CustomResourceOptions) {
+    const { connection, containers, ...settings } = args;
+    const entries: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(containers ?? {})) {
+      const containerName = entry.name ?? key;
+      entries[key] = { ...entry, nixConfig: renderInProgram(`NixosHost "${name}": containers.${key}`, { ...entry, name: containerName }) };
+    }
+    const props: Record<string, unknown> = {
+      ...settings,
+      connection: secretCredentials(connection),
+      containers: entries,
+      host: undefined,
+      [OWNER_KEY]: ownerInput(NIXOS_HOST_TYPE, name, opts),
+    };
+    super(hostProvider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "nixos", "NixosHost");
+  }
+}
