@@ -43,7 +43,9 @@ export function describeOwner(owner: Owner): string {
  * - `write`: go ahead (no module, no record, or this stack's own); `takeover` names the stack
  *   it takes the container from (adopt: true);
  * - `refuse`: a create or update of another stack's container;
- * - `leave`: a delete of another stack's container (it leaves this stack's state only).
+ * - `leave`: a delete of a container another resource manages now: another stack's, or another
+ *   resource of this stack (a rename, a move into a NixosHost, which created it first). It
+ *   leaves this resource's state only.
  * A change without an owner (a resource of an SDK older than the record) cannot prove the
  * container is its own, so it counts as another stack's wherever a record exists.
  */
@@ -52,8 +54,9 @@ export type OwnerVerdict = { kind: "write"; takeover?: Owner } | { kind: "refuse
 export function ownerVerdict(change: ContainerChange, recorded: Owner | null, moduleExists: boolean): OwnerVerdict {
   // A record without its module is left over (the module was removed by hand): nobody's any more.
   if (!moduleExists || recorded === null) return { kind: "write" };
-  if (change.owner && sameStack(change.owner, recorded)) return { kind: "write" };
-  if (change.kind === "delete") return { kind: "leave", other: recorded };
+  const ours = change.owner !== undefined && sameStack(change.owner, recorded);
+  if (change.kind === "delete") return ours && change.owner!.urn === recorded.urn ? { kind: "write" } : { kind: "leave", other: recorded };
+  if (ours) return { kind: "write" };
   if (change.adopt) return { kind: "write", takeover: recorded };
   return { kind: "refuse", other: recorded };
 }
@@ -71,6 +74,9 @@ export function takeoverMessage(name: string, from: Owner, to: Owner | undefined
   return `${name}: taking it over from ${describeOwner(from)} (adopt: true); it is now managed by ${to ? describeOwner(to) : "this stack"}`;
 }
 
-export function leaveMessage(name: string, other: Owner): string {
-  return `${name}: not removed from the host: it is managed by ${describeOwner(other)}, which took it over. It leaves this stack's state; the other stack's container keeps running.`;
+export function leaveMessage(change: ContainerChange, other: Owner): string {
+  if (change.owner && sameStack(change.owner, other)) {
+    return `${change.name}: left in place: another resource of this stack manages it now (${other.urn}; a rename, or a move into a NixosHost). Only ${change.owner.urn} leaves the state.`;
+  }
+  return `${change.name}: not removed from the host: it is managed by ${describeOwner(other)}, which took it over. It leaves this stack's state; the other stack's container keeps running.`;
 }

@@ -49,8 +49,8 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       const facts = before.containers.get(c.name) ?? {};
       const verdict = ownerVerdict(c, parseOwnerRecord(facts.owner), facts.module != null);
       if (verdict.kind === "leave") {
-        // Another stack took it over: this stack lets go of it without touching the host.
-        const message = leaveMessage(c.name, verdict.other);
+        // Another resource manages it now: this one lets go of it without touching the host.
+        const message = leaveMessage(c, verdict.other);
         progress.warn(`${host.label}: ${message}`);
         settled.get(c.name)!.result = { state: stateFrom(c.name, facts, null), postAction: "none", warnings: [message] };
         return false;

@@ -55,7 +55,7 @@ export async function hostCreate(inputs: Props) {
 }
 
 export async function hostRead(id: string, props: Props) {
-  return lifecycle.readHost(context, id, props);
+  return lifecycle.readHost(context, id, props, stderrProgress);
 }
 
 export async function hostUpdate(_id: string, olds: Props, news: Props) {

@@ -10,10 +10,8 @@ import type { LifecycleContext } from "./context";
 import { prepare, withoutInternalKeys } from "./inputs";
 import { outputsFor } from "./outputs";
 import { guarded } from "./apply";
-import { ownerOf, withOwner } from "./owner";
+import { stackOf, takenOverBy, takenOverWarning, withOwner } from "./owner";
 import { OUTPUT_ONLY_KEYS } from "../container/outputs";
-import { describeOwner, sameStack } from "../deploy/ownership";
-import type { Owner } from "../deploy/change";
 import type { Progress } from "../deploy/progress";
 
 export interface ReadOutcome {
@@ -29,10 +27,10 @@ export async function read(ctx: LifecycleContext, id: string, props: Record<stri
   return guarded(spec.connection, async () => {
     const state = await ctx.engineFor(spec.connection).read(spec.name);
     if (state.module === null) return {};
-    const mine = ownerOf(props);
-    if (mine && state.owner && !sameStack(mine, state.owner)) {
-      progress.warn(takenOverWarning(spec.name, id, state.owner));
-      return { id, props: { ...props, managedBy: stackOf(state.owner) }, inputs: { ...inputSubset(stateInputs), ...withOwner(oldInputs ?? props) } };
+    const other = takenOverBy(props, state);
+    if (other) {
+      progress.warn(takenOverWarning(id, spec.name, other));
+      return { id, props: { ...props, managedBy: stackOf(other) }, inputs: { ...inputSubset(stateInputs), ...withOwner(oldInputs ?? props) } };
     }
     const outs = { ...outputsFor(spec, module, state), ...withOwner(props) };
     // Inputs as the host has them: a hand-edited module appears as a changed nixConfig.
@@ -46,14 +44,3 @@ export function inputSubset(props: Record<string, unknown>): Record<string, unkn
   return Object.fromEntries(Object.entries(props).filter(([k]) => !outputOnly.has(k) && !k.startsWith("__")));
 }
 
-function stackOf(owner: Owner): string {
-  return `${owner.organization}/${owner.project}/${owner.stack}`;
-}
-
-function takenOverWarning(name: string, id: string, other: Owner): string {
-  return (
-    `${id}: container "${name}" is now managed by ${describeOwner(other)}, which took it over (adopt: true). ` +
-    `This stack keeps its last configuration in the state (managedBy: ${stackOf(other)}) and the next pulumi up leaves the container alone. ` +
-    `To take it back, set adopt: true; to let it go, remove it from this program (its delete leaves the other stack's container in place).`
-  );
-}

@@ -6,7 +6,9 @@
  * - with adopt: true it takes it over, saying so; the first stack's refresh reports it and its
  *   next `up` leaves the container alone; its `destroy` leaves the container in place;
  * - a module from an older provider version (no owner record) is adopted once;
- * - two `up` at once for the same new container: exactly one owner, no interleaved writes.
+ * - two `up` at once for the same new container: exactly one owner, no interleaved writes;
+ * - NixosHost: moving a stack's NixosContainers into one keeps the containers (the old
+ *   resources' deletes leave them to the NixosHost), and it is refused another stack's container.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,14 +29,12 @@ const pulumi = require("@pulumi/pulumi");
 const nixos = require("pulumi-nixos-containers");
 const cfg = new pulumi.Config();
 const connection = { host: cfg.require("host"), hostKey: cfg.require("hostKey"), privateKey: cfg.requireSecret("privateKey") };
-for (const name of cfg.requireObject("containers")) {
-  new nixos.NixosContainer(name, {
-    connection,
-    autoStart: true,
-    rebuildTimeoutSeconds: 60,
-    adopt: cfg.getBoolean("adopt") || false,
-    config: { environment: { etc: { v: { text: name + ":" + pulumi.getStack() } } } },
-  });
+const names = cfg.requireObject("containers");
+const spec = (name) => ({ autoStart: true, adopt: cfg.getBoolean("adopt") || false, config: { environment: { etc: { v: { text: name + ":" + pulumi.getStack() } } } } });
+if (cfg.get("front") === "host") {
+  new nixos.NixosHost("host", { connection, rebuildTimeoutSeconds: 60, containers: Object.fromEntries(names.map((n) => [n, spec(n)])) });
+} else {
+  for (const name of names) new nixos.NixosContainer(name, { connection, rebuildTimeoutSeconds: 60, ...spec(name) });
 }
 `;
 
@@ -198,4 +198,39 @@ it("concurrent `up` of both stacks declaring the same new container: exactly one
   const s = snapshot(fleet, 1);
   expect(expectWhole(s, ["hello", "legacy", "race"])).toBe("files");
   expect(s.journal).toEqual([]);
+}, 240_000);
+
+const HOST_URN = (stack: string) => `urn:pulumi:${stack}::owners::pulumi-nodejs:dynamic/nixos:NixosHost::host`;
+
+it("moving a stack's NixosContainer into a NixosHost: the NixosHost records itself as the owner, the old resource's delete leaves the container in place", () => {
+  config(teama, "containers", '["legacy"]');
+  teama.must(["up", "--yes", "--skip-preview", "--stack", "teama"]); // drop race, whichever stack has it
+  const before = snapshot(fleet, 1).moduleText.legacy;
+  config(teama, "front", "host");
+  const moved = teama.up();
+  expect({ code: moved.code, out: moved.code === 0 ? "" : moved.all }).toEqual({ code: 0, out: "" });
+  expect(moved.all).toMatch(new RegExp(`legacy: left in place: another resource of this stack manages it now \\(${escaped(HOST_URN("teama"))}; a rename, or a move into a NixosHost\\)\\. Only ${escaped(urn("teama", "legacy"))} leaves the state`));
+  expect(moved.all).not.toMatch(/taking it over/);
+  expect(ownerOnHost("legacy")).toEqual({ organization: "organization", project: "owners", stack: "teama", urn: HOST_URN("teama") });
+  expect(snapshot(fleet, 1).moduleText.legacy).toBe(before);
+  expect(onHost("legacy")).toEqual({ module: "teama", declared: "teama", running: { version: "teama", state: "active" } });
+}, 240_000);
+
+it("a NixosHost is refused another stack's container, per container: the others land; its destroy removes only its own", () => {
+  const hello = snapshot(fleet, 1).moduleText.hello;
+  config(teama, "containers", '["legacy","hello","fresh"]');
+  const r = teama.up();
+  expect(r.code).not.toBe(0);
+  expect(r.all).toMatch(new RegExp(`1 of 2 container changes failed while applying them; the others were applied`));
+  expect(r.all).toMatch(new RegExp(`container "hello" is managed by another stack: ${escaped(named("teamb", "hello"))}.*this create comes from stack organization/owners/teama \\(${escaped(HOST_URN("teama"))}\\)`));
+  expect(snapshot(fleet, 1).moduleText.hello).toBe(hello);
+  expect(ownerOnHost("hello")).toEqual(owner("teamb", "hello"));
+  expect(onHost("fresh")).toEqual({ module: "teama", declared: "teama", running: { version: "teama", state: "active" } });
+
+  const d = teama.run(["destroy", "--yes", "--stack", "teama"]);
+  expect({ code: d.code, out: d.code === 0 ? "" : d.all }).toEqual({ code: 0, out: "" });
+  const s = snapshot(fleet, 1);
+  expect(Object.keys(s.modules).sort()).toEqual(["hello", ...(s.modules.race ? ["race"] : [])]);
+  expect(s.moduleText.hello).toBe(hello);
+  expect(fleet.ssh(1, `test -e ${OWNERS}/legacy.json || test -e ${OWNERS}/fresh.json`).code).not.toBe(0);
 }, 240_000);
