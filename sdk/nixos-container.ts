@@ -9,11 +9,11 @@ import { provider } from "./provider";
 import type { NixosContainerArgs } from "./args";
 import { renderInProgram, secretCredentials } from "./program-side";
 import { OWNER_KEY, ownerInput } from "./owner";
+import { OUTPUT_ONLY_KEYS } from "../provider/container/outputs";
 
 /** The type token Pulumi gives this dynamic resource (`pulumi-nodejs:dynamic/<module>:<type>`). */
 export const NIXOS_CONTAINER_TYPE = "pulumi-nodejs:dynamic/nixos:NixosContainer";
 
-const OUTPUT_ONLY = ["host", "configHash", "status", "ipAddress", "modulePath", "systemPath"] as const;
 
 export class NixosContainer extends pulumi.dynamic.Resource {
   /** The container name on the host. */
@@ -32,6 +32,8 @@ export class NixosContainer extends pulumi.dynamic.Resource {
   declare readonly modulePath: pulumi.Output<string>;
   /** The NixOS system the container is set to run. */
   declare readonly systemPath: pulumi.Output<string | null>;
+  /** null, or the stack (organization/project/stack) that took the container over on the host, as the last refresh found. */
+  declare readonly managedBy: pulumi.Output<string | null>;
 
   constructor(name: string, args: NixosContainerArgs, opts?: pulumi.CustomResourceOptions) {
     const containerName = args.name ?? name;
@@ -42,7 +44,7 @@ export class NixosContainer extends pulumi.dynamic.Resource {
       connection: secretCredentials(connection),
       nixConfig: renderInProgram(`NixosContainer "${name}"`, { ...nixInputs, name: containerName }),
     };
-    for (const key of OUTPUT_ONLY) props[key] = undefined;
+    for (const key of OUTPUT_ONLY_KEYS) props[key] = undefined;
     props[OWNER_KEY] = ownerInput(NIXOS_CONTAINER_TYPE, name, opts);
     super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "nixos", "NixosContainer");
   }

@@ -34,6 +34,8 @@ export interface HostContainerOutputs {
   ipAddress: string | null;
   systemPath: string | null;
   modulePath: string;
+  /** null, or the stack (organization/project/stack) that took the container over on the host, as the last refresh found. */
+  managedBy: string | null;
   [input: string]: unknown;
 }
 

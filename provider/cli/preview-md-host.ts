@@ -5,12 +5,13 @@
  * whose inputs did not change is `same` (counted, not shown).
  */
 import type { Json, Obj, State, Step } from "./preview-md";
+import { OUTPUT_ONLY_KEYS } from "../container/outputs";
 
 /** The type token of a NixosHost (sdk/nixos-host.ts). */
 export const HOST_TYPE = "pulumi-nodejs:dynamic/nixos:NixosHost";
 
 /** Keys of a container entry that are outputs, not inputs (provider/lifecycle/read.ts inputSubset). */
-const OUTPUT_ONLY = new Set(["host", "configHash", "status", "ipAddress", "modulePath", "systemPath"]);
+const OUTPUT_ONLY = new Set(OUTPUT_ONLY_KEYS);
 
 export function expandHostStep(step: Step, op: string): { step: Step; op: string }[] {
   const before = entriesOf(step.old);

@@ -19,7 +19,14 @@ export const NixosContainerOutputsSchema = z
     systemPath: z.string().nullable().meta({
       description: "The NixOS system the container runs (SYSTEM_PATH of its conf file, or its profile for flake containers).",
     }),
+    managedBy: z.string().nullable().meta({
+      description:
+        "null while this stack manages the container. Set by `pulumi refresh` when another stack has taken it over on the host (adopt: true): that stack, as organization/project/stack. The state then keeps this stack's last configuration and `pulumi up` leaves the host alone; set adopt: true to take it back, or remove the resource (its delete leaves the other stack's container in place).",
+    }),
   })
   .strict();
 
 export type NixosContainerOutputs = z.output<typeof NixosContainerOutputsSchema>;
+
+/** The outputs that are not also inputs (name and nixConfig are both). */
+export const OUTPUT_ONLY_KEYS: readonly string[] = Object.keys(NixosContainerOutputsSchema.shape).filter((k) => k !== "name" && k !== "nixConfig");

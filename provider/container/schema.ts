@@ -335,7 +335,7 @@ export const NixosContainerInputsSchema = z
     }),
     adopt: z.boolean().default(false).meta({
       description:
-        "Take over a container of the same name that already exists on the host but is not managed by this provider. Without it, create refuses.",
+        "Take over, on purpose, a container of the same name that already exists on the host and is managed by another Pulumi stack, or not by this provider at all (declared in the host's own configuration). Without it, create and update refuse before anything is written, naming the other owner. With it, the output says whose container was taken, the host records this stack as the owner, and the other stack's next refresh reports the takeover (managedBy). Set it back to false once the takeover is done: two stacks that both keep it take the container from each other on every change.",
     }),
     rebuildTimeoutSeconds: z.number().int().min(10).max(86400).default(1800).meta({
       description: "Longest time one nixos-rebuild may take before it is reported as hung.",

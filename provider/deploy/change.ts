@@ -34,6 +34,8 @@ export interface ContainerState {
   module: string | null;
   /** /etc/nixos-containers/NAME.conf, or null when NixOS does not know the container. */
   conf: string | null;
+  /** Who manages the container, as recorded on the host beside its module (null: no record; undefined: not read). */
+  owner?: Owner | null;
   status: "up" | "down" | "gone";
   /** The system the container is set to run (SYSTEM_PATH, or the flake profile). */
   systemPath?: string;

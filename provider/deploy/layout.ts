@@ -8,6 +8,11 @@ export const MODULE_DIR = "/etc/nixos/pulumi-containers";
 export const INDEX_FILE = `${MODULE_DIR}/default.nix`;
 /** Previous module contents of an unfinished change, restored by the next run (crash safety). */
 export const JOURNAL_DIR = "/var/lib/pulumi-nixos-containers/journal";
+/**
+ * Who manages each container (`<name>.json`): beside the module, not in it, because the module
+ * must stay byte-identical to the nixConfig the program rendered.
+ */
+export const OWNER_DIR = "/var/lib/pulumi-nixos-containers/owners";
 /** The provider's host lock: a lease directory, cleared by a reboot. */
 export const LOCK_DIR = "/run/lock/pulumi-nixos-containers";
 export const CONF_DIR = "/etc/nixos-containers";
@@ -15,6 +20,10 @@ export const STATE_DIR = "/var/lib/nixos-containers";
 
 export function modulePath(name: string): string {
   return `${MODULE_DIR}/${name}.nix`;
+}
+
+export function ownerPath(name: string): string {
+  return `${OWNER_DIR}/${name}.json`;
 }
 
 /**

@@ -3,6 +3,8 @@
 export interface ContainerFacts {
   /** Module file content, or null when there is none. */
   module?: string | null;
+  /** The owner record beside the module (ownership.ts), or null when there is none. */
+  owner?: string | null;
   /** /etc/nixos-containers/NAME.conf content, or null when there is none. */
   conf?: string | null;
   /** `systemctl is-active` of container@NAME: active, inactive, failed, activating, … */
@@ -50,6 +52,9 @@ export function parseReport(stdout: string): ScriptReport {
     switch (keyword) {
       case "MODULE":
         facts(first).module = decode(tail);
+        break;
+      case "OWNER":
+        facts(first).owner = decode(tail);
         break;
       case "CONF":
         facts(first).conf = decode(tail);

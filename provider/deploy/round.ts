@@ -15,6 +15,7 @@ import { readRebuildOutput, type RebuildOutcome } from "./rebuild-output";
 import * as scripts from "./scripts";
 import { elapsed, type Progress } from "./progress";
 import type { RoundTally } from "./summary";
+import { leaveMessage, ownerRecord, ownerVerdict, parseOwnerRecord, refusalMessage, takeoverMessage, type OwnerVerdict } from "./ownership";
 
 export interface RoundOptions {
   lockWaitSeconds: number;
@@ -49,8 +50,18 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     if (tally) tally.managedBefore = Number(before.fields.get("MANAGED") ?? 0);
 
     const active = changes.filter((c) => {
-      const refusal = refuse(host, c, before.containers.get(c.name) ?? {}, before.recovered.includes(c.name));
+      const facts = before.containers.get(c.name) ?? {};
+      const verdict = ownerVerdict(c, parseOwnerRecord(facts.owner), facts.module != null);
+      if (verdict.kind === "leave") {
+        // Another resource manages it now: this one lets go of it without touching the host.
+        const message = leaveMessage(c, verdict.other);
+        progress.warn(`${host.label}: ${message}`);
+        settled.get(c.name)!.result = { state: stateFrom(c.name, facts, null), postAction: "none", warnings: [message] };
+        return false;
+      }
+      const refusal = refuse(host, c, facts, verdict, before.recovered.includes(c.name));
       if (refusal) fail(c.name, refusal);
+      else if (verdict.kind === "write" && verdict.takeover) progress.warn(`${host.label}: ${takeoverMessage(c.name, verdict.takeover, c.owner)}`);
       return !refusal;
     });
     if (active.length === 0) return [...settled.values()];
@@ -198,7 +209,8 @@ function checkHostSetup(host: Host, report: ScriptReport): void {
 }
 
 /** A change the host's current state forbids, decided before anything is written. */
-function refuse(host: Host, change: ContainerChange, facts: ContainerFacts, recovered: boolean): Error | undefined {
+function refuse(host: Host, change: ContainerChange, facts: ContainerFacts, verdict: OwnerVerdict, recovered: boolean): Error | undefined {
+  if (verdict.kind === "refuse") return new ChangeError(host.id, change.name, "refused", `${host.label}: ${refusalMessage(change, verdict.other)}`);
   // A container whose module the journal just took back was this provider's (an interrupted
   // create whose rebuild still ran on the host): creating it again is no takeover.
   if (change.kind === "create" && facts.module == null && facts.conf != null && !change.adopt && !recovered) {
@@ -213,10 +225,10 @@ function refuse(host: Host, change: ContainerChange, facts: ContainerFacts, reco
 }
 
 async function writeModules(host: Host, changes: ContainerChange[], progress: Progress): Promise<void> {
-  const files = changes.map((c) => (c.kind === "delete" ? { name: c.name } : { name: c.name, text: c.module! }));
+  const files = changes.map((c) => (c.kind === "delete" ? { name: c.name } : { name: c.name, text: c.module!, owner: c.owner && ownerRecord(c.owner) }));
   const payload = Buffer.concat([Buffer.from(INDEX_TEXT, "utf8"), ...files.filter((f) => f.text !== undefined).map((f) => Buffer.from(f.text!, "utf8"))]);
   const script = scripts.writeModules(
-    files.map((f) => (f.text === undefined ? { name: f.name } : { name: f.name, bytes: Buffer.byteLength(f.text, "utf8"), sha256: sha256(f.text) })),
+    files.map((f) => (f.text === undefined ? { name: f.name } : { name: f.name, bytes: Buffer.byteLength(f.text, "utf8"), sha256: sha256(f.text), owner: f.owner })),
     Buffer.byteLength(INDEX_TEXT, "utf8"),
     sha256(INDEX_TEXT),
   );
@@ -352,6 +364,7 @@ export function stateFrom(name: string, facts: ContainerFacts, module: string | 
     name,
     module: facts.module !== undefined ? facts.module : (module ?? null),
     conf,
+    ...(facts.owner !== undefined && { owner: parseOwnerRecord(facts.owner) }),
     status: conf === null && facts.active !== "active" ? "gone" : facts.active === "active" || facts.active === "reloading" ? "up" : "down",
     ...(systemPath && { systemPath }),
     ...(addressFromConf(conf) && { ipAddress: addressFromConf(conf) }),

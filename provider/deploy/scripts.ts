@@ -5,7 +5,7 @@
  * line-oriented (`KEYWORD name value`) and parsed by protocol.ts.
  */
 import { shellQuote as sq } from "../host/shell";
-import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, STATE_DIR } from "./layout";
+import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, OWNER_DIR, STATE_DIR } from "./layout";
 
 /**
  * The resource-control properties of container@NAME.service as `systemctl show` names them
@@ -59,6 +59,9 @@ recover_journal() {
     case "$base" in
       *.prev) name=\${base%.prev}; cp -p "$entry" "${MODULE_DIR}/.$name.nix.recover" && mv -f "${MODULE_DIR}/.$name.nix.recover" "${MODULE_DIR}/$name.nix" ;;
       *.absent) name=\${base%.absent}; rm -f "${MODULE_DIR}/$name.nix" ;;
+      # The owner record goes back with its module (reported with it, as RECOVERED of the module).
+      *.owner-prev) name=\${base%.owner-prev}; cp -p "$entry" "${OWNER_DIR}/.$name.json.recover" && mv -f "${OWNER_DIR}/.$name.json.recover" "${OWNER_DIR}/$name.json"; rm -f "$entry"; continue ;;
+      *.owner-absent) name=\${base%.owner-absent}; rm -f "${OWNER_DIR}/$name.json"; rm -f "$entry"; continue ;;
       *) continue ;;
     esac
     rm -f "$entry"
@@ -119,6 +122,7 @@ if [ -d ${MODULE_DIR} ] && [ ! -w ${MODULE_DIR} ]; then echo "WRITABLE no"; else
 managed=0; for f in ${MODULE_DIR}/*.nix; do [ -e "$f" ] && [ "\${f##*/}" != default.nix ] && managed=$((managed + 1)); done; echo "MANAGED $managed"
 for name in ${names.map(sq).join(" ")}; do
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
+  echo "OWNER $name $(b64 ${OWNER_DIR}/$name.json)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
 done
 report_active ${names.map(sq).join(" ")}
@@ -138,6 +142,8 @@ export interface FileWrite {
   /** New content; undefined removes the module. */
   bytes?: number;
   sha256?: string;
+  /** The owner record to write with the new module (ownership.ts); undefined removes it. */
+  owner?: string;
 }
 
 /**
@@ -148,12 +154,12 @@ export interface FileWrite {
  */
 export function writeModules(writes: readonly FileWrite[], indexBytes: number, indexSha: string): string {
   const steps = writes.map((w) =>
-    w.bytes === undefined ? `remove_module ${sq(w.name)}` : `write_module ${sq(w.name)} ${w.bytes} ${sq(w.sha256!)}`,
+    w.bytes === undefined ? `remove_module ${sq(w.name)}` : `write_module ${sq(w.name)} ${w.bytes} ${sq(w.sha256!)}${w.owner === undefined ? "" : ` ${sq(w.owner)}`}`,
   );
   return `set -eu
 ${PRELUDE}
 umask 077
-mkdir -p ${MODULE_DIR} ${JOURNAL_DIR}
+mkdir -p ${MODULE_DIR} ${JOURNAL_DIR} ${OWNER_DIR}
 receive() { # receive DEST BYTES SHA256: exactly BYTES bytes of stdin into DEST, verified
   tmp="$1.tmp.$$"
   dd of="$tmp" bs=65536 count="$2" iflag=count_bytes,fullblock status=none
@@ -164,11 +170,19 @@ journal() { # remember what the module was before this round, once
   [ -e ${JOURNAL_DIR}/$1.prev ] || [ -e ${JOURNAL_DIR}/$1.absent ] && return 0
   if [ -e ${MODULE_DIR}/$1.nix ]; then cp -p ${MODULE_DIR}/$1.nix ${JOURNAL_DIR}/$1.prev; sync ${JOURNAL_DIR}/$1.prev; else : > ${JOURNAL_DIR}/$1.absent; fi
 }
-write_module() { journal "$1"; receive "${MODULE_DIR}/.$1.nix" "$2" "$3"; mv -f "${MODULE_DIR}/.$1.nix" "${MODULE_DIR}/$1.nix"; echo "WROTE $1"; }
-remove_module() { journal "$1"; rm -f "${MODULE_DIR}/$1.nix"; echo "REMOVED $1"; }
+journal_owner() { # the owner record too: a rolled-back module gets its owner back
+  [ -e ${JOURNAL_DIR}/$1.owner-prev ] || [ -e ${JOURNAL_DIR}/$1.owner-absent ] && return 0
+  if [ -e ${OWNER_DIR}/$1.json ]; then cp -p ${OWNER_DIR}/$1.json ${JOURNAL_DIR}/$1.owner-prev; else : > ${JOURNAL_DIR}/$1.owner-absent; fi
+}
+set_owner() { # set_owner NAME [RECORD]: write the record atomically, or remove it
+  journal_owner "$1"
+  if [ $# -gt 1 ]; then printf '%s\n' "$2" > ${OWNER_DIR}/.$1.json.tmp.$$; sync ${OWNER_DIR}/.$1.json.tmp.$$; mv -f ${OWNER_DIR}/.$1.json.tmp.$$ ${OWNER_DIR}/$1.json; else rm -f ${OWNER_DIR}/$1.json; fi
+}
+write_module() { journal "$1"; receive "${MODULE_DIR}/.$1.nix" "$2" "$3"; mv -f "${MODULE_DIR}/.$1.nix" "${MODULE_DIR}/$1.nix"; n=$1; shift 3; set_owner "$n" "$@"; echo "WROTE $n"; }
+remove_module() { journal "$1"; rm -f "${MODULE_DIR}/$1.nix"; set_owner "$1"; echo "REMOVED $1"; }
 receive "${MODULE_DIR}/.default.nix" ${indexBytes} ${sq(indexSha)}; mv -f "${MODULE_DIR}/.default.nix" ${INDEX_FILE}
 ${steps.join("\n")}
-sync ${MODULE_DIR} ${JOURNAL_DIR} 2>/dev/null || sync
+sync ${MODULE_DIR} ${JOURNAL_DIR} ${OWNER_DIR} 2>/dev/null || sync
 stage_for_flake
 echo "END"
 `;
@@ -193,6 +207,8 @@ ${PRELUDE}
 for name in ${names.map(sq).join(" ")}; do
   if [ -e ${JOURNAL_DIR}/$name.prev ]; then cp -p ${JOURNAL_DIR}/$name.prev ${MODULE_DIR}/.$name.nix.revert && mv -f ${MODULE_DIR}/.$name.nix.revert ${MODULE_DIR}/$name.nix; rm -f ${JOURNAL_DIR}/$name.prev; echo "REVERTED $name";
   elif [ -e ${JOURNAL_DIR}/$name.absent ]; then rm -f ${MODULE_DIR}/$name.nix ${JOURNAL_DIR}/$name.absent; echo "REVERTED $name"; fi
+  if [ -e ${JOURNAL_DIR}/$name.owner-prev ]; then cp -p ${JOURNAL_DIR}/$name.owner-prev ${OWNER_DIR}/.$name.json.revert && mv -f ${OWNER_DIR}/.$name.json.revert ${OWNER_DIR}/$name.json; rm -f ${JOURNAL_DIR}/$name.owner-prev;
+  elif [ -e ${JOURNAL_DIR}/$name.owner-absent ]; then rm -f ${OWNER_DIR}/$name.json ${JOURNAL_DIR}/$name.owner-absent; fi
 done
 sync ${MODULE_DIR} 2>/dev/null || sync
 stage_for_flake
@@ -285,7 +301,7 @@ for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
   echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
 done
 report_active ${steps.map((s) => sq(s.name)).join(" ")}
-for name in ${clearJournalFor.map(sq).join(" ")}; do rm -f ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent; done
+for name in ${clearJournalFor.map(sq).join(" ")}; do rm -f ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent ${JOURNAL_DIR}/$name.owner-prev ${JOURNAL_DIR}/$name.owner-absent; done
 ${releaseToken === undefined ? "" : releaseLock(releaseToken)}echo "END"
 `;
 }
@@ -296,6 +312,7 @@ export function readContainers(names: readonly string[]): string {
 ${PRELUDE}
 for name in ${names.map(sq).join(" ")}; do
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
+  echo "OWNER $name $(b64 ${OWNER_DIR}/$name.json)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
   echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
 done

@@ -52,7 +52,7 @@ export async function create(inputs: Props) {
 }
 
 export async function read(id: string, props: Props) {
-  return delivered(lifecycle.read(context, id, props));
+  return delivered(lifecycle.read(context, id, props, progressFor(props)));
 }
 
 export async function update(_id: string, olds: Props, news: Props) {
@@ -77,7 +77,7 @@ export async function hostCreate(inputs: Props) {
 }
 
 export async function hostRead(id: string, props: Props) {
-  return delivered(lifecycle.readHost(context, id, props));
+  return delivered(lifecycle.readHost(context, id, props, progressFor(props)));
 }
 
 export async function hostUpdate(_id: string, olds: Props, news: Props) {

@@ -9,7 +9,7 @@ import { outputsFor } from "./outputs";
 import { resourceId } from "./identity";
 import { redactorFor } from "../host/ssh/redact";
 import type { ContainerChange, Owner } from "../deploy/change";
-import { ownerOf, withOwner } from "./owner";
+import { mustReachHost, ownerOf, withOwner } from "./owner";
 import type { ContainerSpec } from "../container/validate";
 
 export async function create(ctx: LifecycleContext, inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }> {
@@ -21,8 +21,10 @@ export async function create(ctx: LifecycleContext, inputs: Record<string, unkno
 
 export async function update(ctx: LifecycleContext, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: Record<string, unknown> }> {
   const { spec, module } = prepare(news);
-  // configHash confirms the host has exactly this module (it is blank after a failed apply).
-  if (olds.nixConfig === module && olds.configHash === configHash(module) && sameDeploymentTarget(olds, spec)) {
+  // configHash confirms the host has exactly this module (it is blank after a failed apply). A
+  // change that sets out to adopt the container goes to the host whatever the state says: the
+  // engine decides.
+  if (olds.nixConfig === module && olds.configHash === configHash(module) && !mustReachHost(olds, spec.adopt) && sameDeploymentTarget(olds, spec)) {
     // Only provider-side settings changed (credentials, timeouts, strategy): nothing to do on the host.
     return { outs: { ...outputsFrom(olds), ...spec, nixConfig: module, ...withOwner(news) } };
   }

@@ -14,7 +14,7 @@ import { prepareHost, hostInputs, type PreparedEntry, type PreparedHost } from "
 import { outputsFor } from "./outputs";
 import { hostLabel } from "./identity";
 import { redacted } from "./apply";
-import { ownerOf, withOwner } from "./owner";
+import { mustReachHost, ownerOf, withOwner } from "./owner";
 import { hostInputSubset } from "./host-diff";
 
 type Props = Record<string, unknown>;
@@ -35,8 +35,9 @@ export async function updateHost(ctx: LifecycleContext, olds: Props, news: Props
   const planned: Planned[] = [];
   for (const entry of prepared.entries) {
     const old = byName.get(entry.spec.name);
-    // configHash confirms the host has exactly this module (it is blank after a failed apply).
-    const unchanged = old && old.nixConfig === entry.module && old.configHash === configHash(entry.module);
+    // configHash confirms the host has exactly this module (it is blank after a failed apply),
+    // unless this change sets out to adopt it (mustReachHost).
+    const unchanged = old && old.nixConfig === entry.module && old.configHash === configHash(entry.module) && !mustReachHost(old, entry.spec.adopt);
     planned.push({ entry, kind: !old ? "create" : unchanged ? "keep" : "update" });
   }
   const wanted = new Set(prepared.entries.map((e) => e.spec.name));
@@ -76,7 +77,7 @@ async function converge(ctx: LifecycleContext, prepared: PreparedHost, planned: 
     if (p.kind === "keep") {
       // Nothing to do on the host: new provider-side settings, the last known state.
       const last = { status: old.status === "up" ? "up" : "down", ipAddress: (old.ipAddress as string | null) ?? undefined, systemPath: (old.systemPath as string | null) ?? undefined } as const;
-      containers[entry.key] = { ...old, ...entryOutputs(entry.spec, entry.module, last) };
+      containers[entry.key] = { ...old, ...entryOutputs(entry.spec, entry.module, last), managedBy: old.managedBy ?? null };
       continue;
     }
     const o = outcome.get(entry.spec.name)!;

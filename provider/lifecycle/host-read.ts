@@ -11,11 +11,12 @@ import { hostInputSubset } from "./host-diff";
 import { outputsFor } from "./outputs";
 import { hostLabel } from "./identity";
 import { guarded } from "./apply";
-import { withOwner } from "./owner";
+import { stackOf, takenOverBy, takenOverWarning, withOwner } from "./owner";
+import type { Progress } from "../deploy/progress";
 import { HOST_LEVEL_KEYS } from "../container/host-schema";
 import type { ReadOutcome } from "./read";
 
-export async function readHost(ctx: LifecycleContext, id: string, props: Record<string, unknown>): Promise<ReadOutcome> {
+export async function readHost(ctx: LifecycleContext, id: string, props: Record<string, unknown>, progress: Progress): Promise<ReadOutcome> {
   // The state's nixConfig may be a hand edit found by an earlier refresh: render afresh instead.
   const prepared = prepareHost(hostInputSubset(props), { ignoreNixConfig: true });
   const { connection } = prepared.host;
@@ -27,6 +28,14 @@ export async function readHost(ctx: LifecycleContext, id: string, props: Record<
     prepared.entries.forEach((entry, i) => {
       const state = states[i];
       if (state.module === null) return; // gone from the host
+      const other = takenOverBy(props, state);
+      if (other) {
+        // Not drift: the state keeps this stack's last module, so the next up leaves it alone.
+        progress.warn(takenOverWarning(id, entry.spec.name, other));
+        outputs[entry.key] = { ...last[entry.key], managedBy: stackOf(other) };
+        inputs[entry.key] = { ...entryInputs(entry.spec, entry.module), nixConfig: last[entry.key]?.nixConfig ?? entry.module };
+        return;
+      }
       const out = outputsFor(entry.spec, entry.module, state) as Record<string, unknown>;
       outputs[entry.key] = { ...last[entry.key], ...Object.fromEntries(Object.entries(out).filter(([k]) => !(HOST_LEVEL_KEYS as readonly string[]).includes(k))) };
       inputs[entry.key] = { ...entryInputs(entry.spec, entry.module), nixConfig: state.module };

@@ -17,6 +17,7 @@ export function outputsFor(spec: ContainerSpec, module: string, state: Container
     // Always present (null when there is none), so a preview never shows them as unknown.
     ipAddress: state.ipAddress ?? null,
     systemPath: state.systemPath ?? null,
+    managedBy: null,
   };
   return { ...spec, ...outputs };
 }

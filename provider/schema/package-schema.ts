@@ -92,7 +92,7 @@ export function buildPackageSchema(): PackageSchema {
           containers: {
             type: "object",
             additionalProperties: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } },
-            description: "Every container of the host by key: its inputs and the NixosContainer outputs (name, nixConfig, configHash, status, ipAddress, systemPath, modulePath).",
+            description: "Every container of the host by key: its inputs and the NixosContainer outputs (name, nixConfig, configHash, status, ipAddress, systemPath, modulePath, managedBy).",
           },
         },
         required: ["connection", "containers", "host"],

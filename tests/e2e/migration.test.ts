@@ -23,7 +23,8 @@ beforeAll(() => {
   const h = fleet.host(1);
   stack.must(["config", "set", "host", h.address, "--stack", STACK]);
   stack.must(["config", "set", "hostKey", h.hostKey, "--stack", STACK]);
-  stack.must(["config", "set", "--secret", "privateKey", readFileSync(h.users.root.privateKeyPath, "utf8"), "--stack", STACK]);
+  // "--" before the value: a private key starts with "-----BEGIN", which the CLI would read as a flag.
+  stack.must(["config", "set", "--secret", "--stack", STACK, "privateKey", "--", readFileSync(h.users.root.privateKeyPath, "utf8")]);
 });
 
 afterAll(() => {

@@ -312,6 +312,7 @@ describe("secrets", () => {
     expect(stat("/var/lib/pulumi-nixos-containers")).toBe("700 root root");
     expect(stat("/var/lib/pulumi-nixos-containers/journal")).toBe("700 root root");
     expect(stat("/var/lib/pulumi-nixos-containers/journal/perm.absent")).toBe("600 root root");
+    expect(stat("/var/lib/pulumi-nixos-containers/journal/perm.owner-absent")).toBe("600 root root");
     expect(stat("/run/lock/pulumi-nixos-containers.rebuild")).toMatch(/^6[04][04] root root$/);
     fleet.must("fault", "2", "clear");
     await new Promise((r) => setTimeout(r, 2500)); // the orphaned rebuild finishes
@@ -322,11 +323,15 @@ describe("secrets", () => {
     };
     await engine.apply(change(fleet, 2, "perm", "v2", "create"));
     progress.onLine = undefined;
-    await engine.apply(change(fleet, 2, "sec", "v3", "create"));
+    const owner = { organization: "organization", project: "attacks", stack: "dev", urn: "urn:pulumi:dev::attacks::pulumi-nodejs:dynamic/nixos:NixosContainer::sec" };
+    await engine.apply({ ...change(fleet, 2, "sec", "v3", "create"), owner });
     await pool.closeAll();
     expect(stat("/etc/nixos/pulumi-containers/perm.nix")).toBe("600 root root");
     expect(stat("/etc/nixos/pulumi-containers/sec.nix")).toBe("600 root root");
     expect(stat("/etc/nixos/pulumi-containers/default.nix")).toBe("600 root root");
+    expect(stat("/var/lib/pulumi-nixos-containers/owners")).toBe("700 root root");
+    expect(stat("/var/lib/pulumi-nixos-containers/owners/sec.json")).toBe("600 root root");
+    expect(JSON.parse(fleet.ok(2, "cat /var/lib/pulumi-nixos-containers/owners/sec.json"))).toEqual(owner);
     expect(fleet.ok(2, "ls -A /var/lib/pulumi-nixos-containers/journal")).toBe("");
     expect(leaseModes.join("\n")).toMatch(/^7[05][05] root root\n6[04][04] root root$/);
     // No file in the module directory is readable by anyone but root.

@@ -128,9 +128,9 @@ describe("connection cut", () => {
     fleet.must("fault", "1", "clear");
     expect(reasonOf(settled[0])).toMatch(/connection .*lost.* during nixos-rebuild switch/is);
     await waitForRebuilds(fleet, 1, rebuilds + 1);
-    // The orphaned rebuild declared d; the journal says d.nix did not exist before.
+    // The orphaned rebuild declared d; the journal says d.nix (and its owner record) did not exist before.
     const between = snapshot(fleet, 1);
-    expect(between.journal).toEqual(["d.absent"]);
+    expect(between.journal).toEqual(["d.absent", "d.owner-absent"]);
     expect(between.declared.d).toBe("v1");
     // Pulumi recorded nothing (the create failed): the next up creates d again.
     const second = await deploy(fleet, 1, ["d"], "v1", "create");

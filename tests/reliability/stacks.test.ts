@@ -9,7 +9,6 @@
  * alpha logs in as root with a passphrase-protected key; beta as the deploy
  * user with its password, which host1's sudo also asks for.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
@@ -22,7 +21,6 @@ let project: string;
 let alpha: PulumiStack;
 let beta: PulumiStack;
 const outputs: string[] = [];
-const PULUMI = join(__dirname, "..", "..", ".tools", "bin", "pulumi");
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -61,16 +59,7 @@ beforeAll(() => {
   beta = new PulumiStack(project, "beta");
   alpha.init();
   beta.init();
-  // Values go through stdin (a private key starts with "-" and spans lines).
-  const set = (stack: PulumiStack, key: string, value: string, secret = false) => {
-    const r = spawnSync(PULUMI, ["config", "set", "--stack", stack.stack, "--raw", ...(secret ? ["--secret"] : []), key, "--non-interactive"], {
-      cwd: project,
-      env: stack.env,
-      input: value,
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
-  };
+  const set = (stack: PulumiStack, key: string, value: string, secret = false) => stack.setConfig(key, value, secret);
   for (const stack of [alpha, beta]) {
     set(stack, "host", h.address);
     set(stack, "hostKey", h.hostKey);
@@ -91,23 +80,11 @@ afterAll(() => {
   fleet?.down();
 });
 
-/** `pulumi up` without blocking the event loop, so two can run at once. */
-function upAsync(stack: PulumiStack, ...extra: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const p = spawn(PULUMI, ["up", "--yes", "--skip-preview", "--stack", stack.stack, "--non-interactive", "--color", "never", ...extra], {
-      cwd: stack.projectDir,
-      env: stack.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => {
-      outputs.push(stdout, stderr);
-      resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr });
-    });
-  });
+/** `pulumi up` in the background, its output kept for the credential check. */
+async function upAsync(stack: PulumiStack): Promise<CliResult> {
+  const r = await stack.upAsync();
+  outputs.push(r.stdout, r.stderr);
+  return r;
 }
 const record = (r: CliResult) => (outputs.push(r.all), r);
 const NAMES = ["alpha-a", "alpha-b", "beta-a"];

@@ -2,7 +2,7 @@
  * Runs the real Pulumi CLI (built into .tools/bin by `make tools`) on a
  * project, offline, with a local file backend of its own.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +53,33 @@ export class PulumiStack {
       maxBuffer: 64 * 1024 * 1024,
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", all: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  }
+
+  /** `pulumi up` without blocking the event loop, so two can run at once. */
+  upAsync(...extra: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const p = spawn(join(TOOLS, "bin", "pulumi"), ["up", "--yes", "--skip-preview", "--stack", this.stack, "--non-interactive", "--color", "never", ...extra], {
+        cwd: this.projectDir,
+        env: this.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      p.stdout.on("data", (d) => (stdout += d));
+      p.stderr.on("data", (d) => (stderr += d));
+      p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
+    });
+  }
+
+  /** `pulumi config set`, the value through stdin (a private key starts with "-" and spans lines). */
+  setConfig(key: string, value: string, secret = false): void {
+    const r = spawnSync(join(TOOLS, "bin", "pulumi"), ["config", "set", "--stack", this.stack, "--raw", ...(secret ? ["--secret"] : []), key, "--non-interactive"], {
+      cwd: this.projectDir,
+      env: this.env,
+      input: value,
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
   }
 
   must(args: string[]): CliResult {
