@@ -28,6 +28,7 @@ build: install
 	npx tsc -p tsconfig.json
 	@chmod +x dist/provider/cli/main.js
 	@mkdir -p examples/node_modules && ln -sfn ../.. examples/node_modules/pulumi-nixos-containers
+	@mkdir -p tests/e2e/programs/node_modules && ln -sfn ../../../.. tests/e2e/programs/node_modules/pulumi-nixos-containers
 	npx tsc -p examples/tsconfig.json
 
 ## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas.

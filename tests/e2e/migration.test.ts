@@ -3,7 +3,6 @@
  * into a NixosHost"): the same program with the containers as one NixosHost, one `pulumi up`,
  * and the containers on the host are neither recreated nor restarted.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
 import { PulumiStack } from "../support/pulumi-cli";
@@ -23,8 +22,7 @@ beforeAll(() => {
   const h = fleet.host(1);
   stack.must(["config", "set", "host", h.address, "--stack", STACK]);
   stack.must(["config", "set", "hostKey", h.hostKey, "--stack", STACK]);
-  // "--" before the value: a private key starts with "-----BEGIN", which the CLI would read as a flag.
-  stack.must(["config", "set", "--secret", "--stack", STACK, "privateKey", "--", readFileSync(h.users.root.privateKeyPath, "utf8")]);
+  stack.must(["config", "set", "privateKeyFile", h.users.root.privateKeyPath, "--stack", STACK]);
 });
 
 afterAll(() => {
@@ -48,7 +46,7 @@ describe("from NixosContainer resources to a NixosHost", () => {
     expect(r.all).toMatch(/\+ 1 created/);
     expect(r.all).toMatch(/- 2 deleted/);
     // The old resources let go of the containers the NixosHost of the same stack now owns.
-    expect(r.all).toMatch(/web: not removed from the host/);
+    expect(r.all).toMatch(/web: left in place: another resource of this stack manages it now/);
     expect({ web: moduleOn("web"), db: moduleOn("db") }).toEqual(before);
     expect(stack.outputs().systems).toEqual(systems);
     expect({ web: starts("web"), db: starts("db") }).toEqual(startsBefore);

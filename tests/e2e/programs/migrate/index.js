@@ -6,7 +6,8 @@ const pulumi = require("@pulumi/pulumi");
 const nixos = require("pulumi-nixos-containers");
 
 const config = new pulumi.Config();
-const connection = { host: config.require("host"), hostKey: config.require("hostKey"), privateKey: config.requireSecret("privateKey") };
+const privateKey = pulumi.secret(require("node:fs").readFileSync(config.require("privateKeyFile"), "utf8"));
+const connection = { host: config.require("host"), hostKey: config.require("hostKey"), privateKey };
 const containers = {
   web: { autoStart: true, config: { services: { nginx: { enable: true } } } },
   db: { autoStart: true, config: { services: { postgresql: { enable: true } } } },
