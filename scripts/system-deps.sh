@@ -2,7 +2,8 @@
 # Installs the Debian packages this project needs, only when one is missing,
 # so a second run costs nothing.
 set -euo pipefail
-packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3)
+# time: GNU time (/usr/bin/time), which make bench uses to measure the Pulumi CLI.
+packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
