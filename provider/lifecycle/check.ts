@@ -3,7 +3,7 @@
  * are filled in here, so an unchanged program produces identical inputs and
  * never shows a diff.
  */
-import { validateContainer } from "../container/validate";
+import { validateContainer, type Problem } from "../container/validate";
 import { renderContainerModule } from "../container/module";
 import type { Progress } from "../deploy/progress";
 import { formatPath } from "../container/paths";
@@ -22,14 +22,7 @@ export function check(news: Record<string, unknown>, progress: Progress): CheckO
   const result = validateContainer(rest);
   const unknown = unknownPaths(rest).map((p) => formatPath(p));
 
-  if (unknown.length > 0) {
-    // During preview some values are not known yet: report only what is
-    // certainly wrong (a problem at a known value, not a rule spanning options).
-    const failures = result.errors
-      .filter((p) => !p.rule && !unknown.some((u) => formatPath(p.path).startsWith(u) || u.startsWith(formatPath(p.path))))
-      .map(problemToFailure);
-    return { inputs, failures };
-  }
+  if (unknown.length > 0) return { inputs, failures: certainFailures(result.errors, unknown) };
   if (!result.spec) return { inputs, failures: result.errors.map(problemToFailure) };
 
   for (const w of result.warnings) progress.warn(`${result.spec.name}: ${formatPath(w.path)}: ${w.message}`);
@@ -38,4 +31,15 @@ export function check(news: Record<string, unknown>, progress: Progress): CheckO
     return { inputs, failures: [problemToFailure(nixConfigMismatch())] };
   }
   return { inputs: { ...result.spec, nixConfig: module, ...withOwner(news) }, failures: [] };
+}
+
+/**
+ * During preview some values are not known yet: only what is certainly wrong (a problem at
+ * a known value, not a rule spanning options). `unknown` holds the formatted paths of the
+ * unknown values.
+ */
+export function certainFailures(errors: Problem[], unknown: string[]): CheckOutcome["failures"] {
+  return errors
+    .filter((p) => !p.rule && !unknown.some((u) => formatPath(p.path).startsWith(u) || u.startsWith(formatPath(p.path))))
+    .map(problemToFailure);
 }

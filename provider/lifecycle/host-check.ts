@@ -10,7 +10,7 @@ import { nixConfigMismatch, problemToFailure, withoutInternalKeys } from "./inpu
 import { entryInputs, hostInputs } from "./host-inputs";
 import { unknownPaths, UNKNOWN } from "./unknown";
 import { withOwner } from "./owner";
-import type { CheckOutcome } from "./check";
+import { certainFailures, type CheckOutcome } from "./check";
 
 export function checkHost(news: Record<string, unknown>, progress: Progress): CheckOutcome {
   const inputs = withoutInternalKeys(news);
@@ -28,13 +28,7 @@ export function checkHost(news: Record<string, unknown>, progress: Progress): Ch
   }
   const result = validateHost({ ...inputs, containers: Array.isArray(containers) || typeof containers !== "object" ? containers : rendered });
   const unknown = unknownPaths({ ...inputs, containers: rendered }).map((p) => formatPath(p));
-  if (unknown.length > 0) {
-    // Preview with values not known yet: only what is certainly wrong.
-    const failures = result.errors
-      .filter((p) => !p.rule && !unknown.some((u) => formatPath(p.path).startsWith(u) || u.startsWith(formatPath(p.path))))
-      .map(problemToFailure);
-    return { inputs, failures };
-  }
+  if (unknown.length > 0) return { inputs, failures: certainFailures(result.errors, unknown) };
   if (!result.spec) return { inputs, failures: result.errors.map(problemToFailure) };
 
   for (const w of result.warnings) progress.warn(`${formatPath(w.path)}: ${w.message}`);
