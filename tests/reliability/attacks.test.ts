@@ -136,7 +136,10 @@ function allowed(rel: string, names: readonly string[], added: boolean): boolean
     new RegExp(`^etc\\.upper/nixos-containers/${n}\\.conf$`).test(rel) ||
     /^etc\.upper\/nixos\/pulumi-containers(\/|$)/.test(rel) ||
     new RegExp(`^var\\.upper/lib/nixos-containers/${n}(/|$)`).test(rel) ||
-    /^var\.upper\/lib\/pulumi-nixos-containers(\/|$)/.test(rel)
+    /^var\.upper\/lib\/pulumi-nixos-containers(\/|$)/.test(rel) ||
+    // The simulated journal of the containers' units (tests/hosts/lib/simjournal.py), as journald keeps one.
+    rel === "var.upper/log" ||
+    new RegExp(`^var\\.upper/log/sim-journal(/container@${n}\\.service\\.jsonl)?$`).test(rel)
   );
 }
 

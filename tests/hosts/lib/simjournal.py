@@ -17,6 +17,7 @@ operations commands (`journalctl -M` / `-u container@NAME`, `machinectl`,
 import ctypes
 import json
 import os
+import sys
 import re
 import signal
 import socket
@@ -80,6 +81,20 @@ def leader(name):
         return None
 
 
+# The leader itself: its own UTS namespace with the container's hostname, chrooted into its root.
+_LEADER = """
+import ctypes, os, signal, socket, sys
+name, root = sys.argv[1], sys.argv[2]
+if ctypes.CDLL(None, use_errno=True).unshare(%d) == 0:
+    socket.sethostname(name)
+os.chroot(root)
+os.chdir("/")
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+while True:
+    signal.pause()
+""" % CLONE_NEWUTS
+
+
 def _spawn_leader(name, root):
     """Double fork: the leader is detached from the SSH session that started it."""
     r, w = os.pipe()
@@ -97,13 +112,9 @@ def _spawn_leader(name, root):
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
             os.closerange(3, 1024)
-            if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWUTS) == 0:
-                socket.sethostname(name)
-            os.chroot(root)
-            os.chdir("/")
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
-            while True:
-                signal.pause()
+            # A program of its own, so the leader's command line is not that of the tool that
+            # started it (a `nixos-rebuild switch` would otherwise seem to outlive its run).
+            os.execv(sys.executable, [sys.executable, "-c", _LEADER, name, root])
         finally:
             os._exit(0)
     os.close(w)
