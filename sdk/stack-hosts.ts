@@ -5,7 +5,7 @@
  *   pulumi config set --path 'hosts.web-1.host' 10.0.0.5
  *   pulumi config set --path 'hosts.web-1.hostKey' 'ssh-ed25519 AAAA…'
  *   pulumi config set --path 'hosts.web-1.privateKeyFile' ~/.ssh/deploy_ed25519
- *   pulumi config set --secret sshKey "$(cat ~/.ssh/deploy_ed25519)"   # or this, for every host
+ *    pulumi config set --secret sshKey < ~/.ssh/deploy_ed25519         # or this, for every host (stdin: a key starts with "-----")
  *
  * `privateKeyFile` is read on the machine running Pulumi and becomes a
  * secret; it is never stored in state as a path to follow later.
