@@ -289,6 +289,10 @@ export class TestSshd {
       `mount --bind ${etc}/pam-sshd /etc/pam.d/sshd`,
       `mount --bind ${etc}/pam-sudo /etc/pam.d/sudo`,
       `if [ -d /var/lib/sudo/lectured ]; then mount --bind ${dir}/lectured /var/lib/sudo/lectured; fi`,
+      // Sessions as root would run the machine's own ~/.bashrc (bash reads it for SSH commands):
+      // on this kind of machine that runs `pyenv rehash`, which serialises on a lock file and,
+      // when an earlier rehash was killed, waits 60 s per session. A plain root, as on a server.
+      `if [ -f /root/.bashrc ]; then : > ${dir}/empty-bashrc && mount --bind ${dir}/empty-bashrc /root/.bashrc; fi`,
       `exec ${SSHD} -D -e -f ${configPath}`,
     ].join(" && ");
 
