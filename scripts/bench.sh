@@ -46,5 +46,12 @@ cleanup() { FLEET_STATE="$OUT/fleet" tests/hosts/fleet down >/dev/null 2>&1 || t
 trap cleanup EXIT INT TERM
 
 node "$ROOT/.bench/build/driver.js"
+# nixos-containers ls of a 20x10 stack (issue 13, bench/ls.ts): its wall time against the stack
+# read and one SSH round trip, on a fleet of its own. BENCH_LS=0 leaves it out.
+if [ "${BENCH_LS:-1}" != 0 ]; then
+  [ "${BENCH_QUICK:-}" = 1 ] && export BENCH_LS_SIZE="${BENCH_LS_SIZE:-3x3}"
+  BENCH_SUBNET="${BENCH_LS_SUBNET:-127.0.152}" node "$ROOT/.bench/build/ls.js"
+fi
 echo
 cat "$OUT/results.md"
+if [ -f "$OUT/ls-results.md" ]; then cat "$OUT/ls-results.md"; fi
