@@ -8,9 +8,8 @@
 import type { LifecycleContext } from "./context";
 import type { ChangeOutcome, ContainerChange, Owner } from "../deploy/change";
 import type { ContainerSpec } from "../container/validate";
-import { HOST_LEVEL_KEYS } from "../container/host-schema";
 import { configHash } from "../container/module";
-import { prepareHost, hostInputs, type PreparedEntry, type PreparedHost } from "./host-inputs";
+import { prepareHost, hostInputs, withoutHostSettings, type PreparedEntry, type PreparedHost } from "./host-inputs";
 import { outputsFor } from "./outputs";
 import { hostLabel } from "./identity";
 import { redacted } from "./apply";
@@ -81,11 +80,11 @@ async function converge(ctx: LifecycleContext, prepared: PreparedHost, planned: 
       continue;
     }
     const o = outcome.get(entry.spec.name)!;
-    if (o.result) containers[entry.key] = entryOutputsFrom(entry, o.result.state);
+    if (o.result) containers[entry.key] = entryOutputs(entry.spec, entry.module, o.result.state);
     else if ((o.error as { applied?: boolean }).applied) {
       // The host runs the new module, but something after the switch failed: record it with a
       // blank configHash, so the next run applies it again.
-      containers[entry.key] = { ...entryOutputsFrom(entry, { name: entry.spec.name, module: entry.module, conf: null, status: "down" }), configHash: "" };
+      containers[entry.key] = { ...entryOutputs(entry.spec, entry.module, { module: entry.module }), configHash: "" };
     } else if (old) containers[entry.key] = old; // rolled back: the host still runs the old module
   }
   const outs = { ...hostInputs(prepared.host), host: hostLabel(prepared.host.connection), containers, ...withOwner(inputs) };
@@ -135,14 +134,9 @@ function changeFor(p: Planned, prepared: PreparedHost, owner: Owner | undefined)
   };
 }
 
-function entryOutputsFrom(entry: PreparedEntry, state: Parameters<typeof outputsFor>[2]): EntryOutputs {
-  return entryOutputs(entry.spec, entry.module, state);
-}
-
 /** A container's outputs inside a NixosHost: those of a NixosContainer, without the host's settings. */
-function entryOutputs(spec: ContainerSpec, module: string, state: Partial<Parameters<typeof outputsFor>[2]>): EntryOutputs {
-  const all = outputsFor(spec, module, { name: spec.name, module: null, conf: null, status: "down", ...state }) as Props;
-  return Object.fromEntries(Object.entries(all).filter(([k]) => !(HOST_LEVEL_KEYS as readonly string[]).includes(k))) as EntryOutputs;
+export function entryOutputs(spec: ContainerSpec, module: string, state: Partial<Parameters<typeof outputsFor>[2]>): EntryOutputs {
+  return withoutHostSettings(outputsFor(spec, module, { name: spec.name, module: null, conf: null, status: "down", ...state })) as EntryOutputs;
 }
 
 export function containersOf(props: Props): Record<string, EntryOutputs> {

@@ -37,8 +37,12 @@ export function prepareHost(props: Record<string, unknown>, options: { ignoreNix
 
 /** A container's entry in the NixosHost inputs, normalised: its spec without the host's settings, and its module. */
 export function entryInputs(spec: ContainerSpec, module: string): Record<string, unknown> {
-  const own = Object.fromEntries(Object.entries(spec).filter(([k]) => !(HOST_LEVEL_KEYS as readonly string[]).includes(k)));
-  return { ...own, nixConfig: module };
+  return { ...withoutHostSettings(spec), nixConfig: module };
+}
+
+/** A container's properties without the settings its NixosHost holds once for all of them. */
+export function withoutHostSettings(props: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => !(HOST_LEVEL_KEYS as readonly string[]).includes(k)));
 }
 
 /** The host-level inputs, normalised. */

@@ -6,14 +6,12 @@
  */
 import type { LifecycleContext } from "./context";
 import { prepareHost, entryInputs, hostInputs } from "./host-inputs";
-import { containersOf } from "./host-apply";
+import { containersOf, entryOutputs } from "./host-apply";
 import { hostInputSubset } from "./host-diff";
-import { outputsFor } from "./outputs";
 import { hostLabel } from "./identity";
 import { guarded } from "./apply";
 import { stackOf, takenOverBy, takenOverWarning, withOwner } from "./owner";
 import type { Progress } from "../deploy/progress";
-import { HOST_LEVEL_KEYS } from "../container/host-schema";
 import type { ReadOutcome } from "./read";
 
 export async function readHost(ctx: LifecycleContext, id: string, props: Record<string, unknown>, progress: Progress): Promise<ReadOutcome> {
@@ -36,8 +34,7 @@ export async function readHost(ctx: LifecycleContext, id: string, props: Record<
         inputs[entry.key] = { ...entryInputs(entry.spec, entry.module), nixConfig: last[entry.key]?.nixConfig ?? entry.module };
         return;
       }
-      const out = outputsFor(entry.spec, entry.module, state) as Record<string, unknown>;
-      outputs[entry.key] = { ...last[entry.key], ...Object.fromEntries(Object.entries(out).filter(([k]) => !(HOST_LEVEL_KEYS as readonly string[]).includes(k))) };
+      outputs[entry.key] = { ...last[entry.key], ...entryOutputs(entry.spec, entry.module, state) };
       inputs[entry.key] = { ...entryInputs(entry.spec, entry.module), nixConfig: state.module };
     });
     const host = hostInputs(prepared.host);
