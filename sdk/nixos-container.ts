@@ -5,15 +5,13 @@
  * line without contacting any host.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { provider } from "./provider";
 import type { NixosContainerArgs } from "./args";
-import { renderInProgram, secretCredentials } from "./program-side";
-import { OWNER_KEY, ownerInput } from "./owner";
+import { dynamicResourceArgs, renderInProgram } from "./program-side";
 import { OUTPUT_ONLY_KEYS } from "../provider/container/outputs";
+import { dynamicType } from "../provider/lifecycle/kinds";
 
 /** The type token Pulumi gives this dynamic resource (`pulumi-nodejs:dynamic/<module>:<type>`). */
-export const NIXOS_CONTAINER_TYPE = "pulumi-nodejs:dynamic/nixos:NixosContainer";
-
+export const NIXOS_CONTAINER_TYPE = dynamicType("NixosContainer");
 
 export class NixosContainer extends pulumi.dynamic.Resource {
   /** The container name on the host. */
@@ -37,15 +35,9 @@ export class NixosContainer extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NixosContainerArgs, opts?: pulumi.CustomResourceOptions) {
     const containerName = args.name ?? name;
-    const { connection, ...nixInputs } = args;
-    const props: Record<string, unknown> = {
-      ...args,
-      name: containerName,
-      connection: secretCredentials(connection),
-      nixConfig: renderInProgram(`NixosContainer "${name}"`, { ...nixInputs, name: containerName }),
-    };
+    const { connection: _connection, ...nixInputs } = args;
+    const props: Record<string, unknown> = { ...args, name: containerName, nixConfig: renderInProgram(`NixosContainer "${name}"`, { ...nixInputs, name: containerName }) };
     for (const key of OUTPUT_ONLY_KEYS) props[key] = undefined;
-    props[OWNER_KEY] = ownerInput(NIXOS_CONTAINER_TYPE, name, opts);
-    super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "nixos", "NixosContainer");
+    super(...dynamicResourceArgs("NixosContainer", name, props, opts));
   }
 }

@@ -6,13 +6,13 @@
  * `nixConfig` is rendered here, in the program).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { hostProvider } from "./provider";
 import type { NixosContainerArgs } from "./args";
-import { renderInProgram, secretCredentials } from "./program-side";
-import { OWNER_KEY, ownerInput } from "./owner";
+import { dynamicResourceArgs, renderInProgram } from "./program-side";
+import type { HostLevelKey } from "../provider/container/host-schema";
+import { dynamicType } from "../provider/lifecycle/kinds";
 
 /** A container of a NixosHost: the NixosContainer arguments without what the host sets once. */
-export type HostContainerArgs = Omit<NixosContainerArgs, "connection" | "rebuildAction" | "rebuildTimeoutSeconds">;
+export type HostContainerArgs = Omit<NixosContainerArgs, HostLevelKey>;
 
 export interface NixosHostArgs {
   /** How to reach the host (as for NixosContainer). */
@@ -39,7 +39,7 @@ export interface HostContainerOutputs {
   [input: string]: unknown;
 }
 
-export const NIXOS_HOST_TYPE = "pulumi-nodejs:dynamic/nixos:NixosHost";
+export const NIXOS_HOST_TYPE = dynamicType("NixosHost");
 
 export class NixosHost extends pulumi.dynamic.Resource {
   /** The host (`host` or `host:port`). */
@@ -48,19 +48,10 @@ export class NixosHost extends pulumi.dynamic.Resource {
   declare readonly containers: pulumi.Output<Record<string, HostContainerOutputs>>;
 
   constructor(name: string, args: NixosHostArgs, opts?: pulumi.CustomResourceOptions) {
-    const { connection, containers, ...settings } = args;
     const entries: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(containers ?? {})) {
-      const containerName = entry.name ?? key;
-      entries[key] = { ...entry, nixConfig: renderInProgram(`NixosHost "${name}": containers.${key}`, { ...entry, name: containerName }) };
+    for (const [key, entry] of Object.entries(args.containers ?? {})) {
+      entries[key] = { ...entry, nixConfig: renderInProgram(`NixosHost "${name}": containers.${key}`, { ...entry, name: entry.name ?? key }) };
     }
-    const props: Record<string, unknown> = {
-      ...settings,
-      connection: secretCredentials(connection),
-      containers: entries,
-      host: undefined,
-      [OWNER_KEY]: ownerInput(NIXOS_HOST_TYPE, name, opts),
-    };
-    super(hostProvider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "nixos", "NixosHost");
+    super(...dynamicResourceArgs("NixosHost", name, { ...args, containers: entries, host: undefined }, opts));
   }
 }

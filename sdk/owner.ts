@@ -10,7 +10,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Owner } from "../provider/deploy/change";
 
-export { OWNER_KEY } from "../provider/lifecycle/owner";
 
 /** The owner of a resource about to be registered as `type` / `name` under `opts.parent`. */
 export function ownerInput(type: string, name: string, opts?: pulumi.CustomResourceOptions): Owner {

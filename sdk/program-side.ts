@@ -1,13 +1,28 @@
 /**
- * What both fronts do in the program before a resource is registered: render each
- * container's module (so the preview shows it as a line diff without contacting a host)
- * and mark the connection's credentials secret.
+ * What every resource of this SDK does in the program before it is registered: render each
+ * container's module (so the preview shows it as a line diff without contacting a host), mark
+ * the connection's credentials secret, add the owner, and register with its kind's provider.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { NixosContainerArgs } from "./args";
 import { validateContainer } from "../provider/container/validate";
 import { renderContainerModule } from "../provider/container/module";
-import { CONNECTION_SECRET_KEYS } from "../provider/host/connection";
+import { CONNECTION_SECRET_KEYS } from "../provider/inputs/connection";
+import { OWNER_KEY, SECRET_PROPERTIES } from "../provider/lifecycle/codec";
+import { dynamicType, type KindName } from "../provider/lifecycle/kinds";
+import { providerFor } from "./provider";
+import { ownerInput } from "./owner";
+
+/**
+ * The arguments of pulumi.dynamic.Resource for a resource of `kind`: its provider, the
+ * properties with credentials secret and the owner added, options that keep the credentials
+ * secret in the outputs too.
+ */
+export function dynamicResourceArgs(kind: KindName, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+  const withOwner = { ...props, connection: secretCredentials(props.connection as NixosContainerArgs["connection"]), [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
+  const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...SECRET_PROPERTIES] });
+  return [providerFor(kind), name, withOwner, options, "nixos", kind] as const;
+}
 
 /**
  * The module, rendered from the resolved inputs (everything but the
@@ -31,7 +46,7 @@ export function renderInProgram(what: string, inputs: Record<string, unknown>): 
  * Credentials are secret in state even when the program passes plain
  * strings. Only they are: the host, port and user stay readable in diffs.
  */
-export function secretCredentials(connection: NixosContainerArgs["connection"]): unknown {
+function secretCredentials(connection: NixosContainerArgs["connection"]): unknown {
   if (pulumi.Output.isInstance(connection) || connection instanceof Promise) return pulumi.secret(connection);
   const hop = (h: object): Record<string, unknown> => {
     const out: Record<string, unknown> = { ...h };

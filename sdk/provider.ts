@@ -1,51 +1,18 @@
 /**
- * The one provider object every NixosContainer shares. Pulumi serializes it
- * into each resource's state (reference pulumi.md 1.4), so it holds nothing:
- * each method loads the implementation by package name inside the provider
- * process. The serialized text therefore never changes between versions
- * (no spurious diffs) and captures no secret and no socket.
+ * The dynamic providers the resources register with: one per kind, each the same six
+ * operations of the implementation (provider/dynamic/impl.ts), loaded by package name inside
+ * the Pulumi provider process. Pulumi serializes the provider into every resource's state
+ * (reference pulumi.md 1.4), so it captures nothing but the kind's name and the operation's:
+ * the serialized text never changes between versions (no spurious diffs; a test pins it) and
+ * holds no secret and no socket.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { KindName } from "../provider/lifecycle";
 
-export const provider: pulumi.dynamic.ResourceProvider = {
-  async check(olds, news) {
-    return require("pulumi-nixos-containers/provider").check(olds, news);
-  },
-  async diff(id, olds, news) {
-    return require("pulumi-nixos-containers/provider").diff(id, olds, news);
-  },
-  async create(inputs) {
-    return require("pulumi-nixos-containers/provider").create(inputs);
-  },
-  async read(id, props) {
-    return require("pulumi-nixos-containers/provider").read(id, props);
-  },
-  async update(id, olds, news) {
-    return require("pulumi-nixos-containers/provider").update(id, olds, news);
-  },
-  async delete(id, props) {
-    return require("pulumi-nixos-containers/provider").remove(id, props);
-  },
-};
+const OPERATIONS = ["check", "diff", "create", "read", "update", "delete"] as const;
 
-/** The same, for NixosHost: the host's lifecycle functions of the same implementation. */
-export const hostProvider: pulumi.dynamic.ResourceProvider = {
-  async check(olds, news) {
-    return require("pulumi-nixos-containers/provider").hostCheck(olds, news);
-  },
-  async diff(id, olds, news) {
-    return require("pulumi-nixos-containers/provider").hostDiff(id, olds, news);
-  },
-  async create(inputs) {
-    return require("pulumi-nixos-containers/provider").hostCreate(inputs);
-  },
-  async read(id, props) {
-    return require("pulumi-nixos-containers/provider").hostRead(id, props);
-  },
-  async update(id, olds, news) {
-    return require("pulumi-nixos-containers/provider").hostUpdate(id, olds, news);
-  },
-  async delete(id, props) {
-    return require("pulumi-nixos-containers/provider").hostRemove(id, props);
-  },
-};
+export function providerFor(kind: KindName): pulumi.dynamic.ResourceProvider {
+  return Object.fromEntries(
+    OPERATIONS.map((op) => [op, (...args: unknown[]) => require("pulumi-nixos-containers/provider").fronts[kind][op](...args)]),
+  ) as unknown as pulumi.dynamic.ResourceProvider;
+}

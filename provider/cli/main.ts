@@ -7,7 +7,7 @@
 import { renderCommand, validateCommand } from "./spec-commands";
 import { previewMdCommand } from "./preview-md-command";
 import { OPS_USAGE, opsCommands } from "./ops";
-import { UsageError } from "./ops/args";
+import { UsageError } from "../errors";
 
 const USAGE = `usage: nixos-containers <command> [arguments]
 

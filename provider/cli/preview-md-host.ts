@@ -4,11 +4,12 @@
  * container what happens (create / update / delete), and its module's diff. A container
  * whose inputs did not change is `same` (counted, not shown).
  */
-import type { Json, Obj, State, Step } from "./preview-md";
+import type { Json, Obj, State, Step } from "./preview-json";
 import { OUTPUT_ONLY_KEYS } from "../container/outputs";
+import { dynamicType } from "../lifecycle/kinds";
 
 /** The type token of a NixosHost (sdk/nixos-host.ts). */
-export const HOST_TYPE = "pulumi-nodejs:dynamic/nixos:NixosHost";
+export const HOST_TYPE = dynamicType("NixosHost");
 
 /** Keys of a container entry that are outputs, not inputs (provider/lifecycle/read.ts inputSubset). */
 const OUTPUT_ONLY = new Set(OUTPUT_ONLY_KEYS);

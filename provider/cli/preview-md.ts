@@ -21,9 +21,12 @@
 
 import { splitLines, unifiedDiff } from "./line-diff";
 import { HOST_TYPE, expandHostStep } from "./preview-md-host";
+import { ProviderError } from "../errors";
+import { dynamicType } from "../lifecycle/kinds";
+import type { Json, Obj, State, Step } from "./preview-json";
 
 /** The type token of a NixosContainer (sdk/nixos-container.ts). */
-export const CONTAINER_TYPE = "pulumi-nodejs:dynamic/nixos:NixosContainer";
+export const CONTAINER_TYPE = dynamicType("NixosContainer");
 /** How Pulumi serializes a value that is unknown during preview. */
 export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -39,35 +42,15 @@ const COMPUTED = "(computed during the update)";
 export const CREDENTIAL_KEYS: readonly string[] = ["privateKey", "privateKeyPassphrase", "password", "sudoPassword"];
 
 /** The input is not the JSON of `pulumi preview --json`. */
-export class PreviewJsonError extends Error {
+export class PreviewJsonError extends ProviderError {
   constructor(message: string) {
     super(message);
-    this.name = "PreviewJsonError";
   }
 }
 
 // ---------------------------------------------------------------------------
 // Reading the preview JSON
 // ---------------------------------------------------------------------------
-
-export type Json = unknown;
-export type Obj = Record<string, Json>;
-
-export interface State {
-  type?: string;
-  id?: string;
-  inputs: Obj;
-  outputs: Obj;
-}
-
-export interface Step {
-  op: string;
-  urn: string;
-  type: string;
-  old?: State;
-  new?: State;
-  replaceReasons: string[];
-}
 
 function isObject(value: Json): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -2,7 +2,7 @@
 import { readSourceFile, SourceError, type SourceDocument } from "../inventory/source";
 import { validateContainer, formatProblems, type ValidationResult } from "../container/validate";
 import { renderContainerModule } from "../container/module";
-import type { Problem } from "../container/rules";
+import type { Problem } from "../inputs/problems";
 
 function loadAndValidate(args: string[]): { doc: SourceDocument; result: ValidationResult } | number {
   if (args.length !== 1) {

@@ -5,7 +5,7 @@
  * passes, or that a container option sets, are refused with that option
  * (reference C.4, H). The items have already passed the NAME.conf format.
  */
-import type { Problem } from "./rules";
+import type { Problem } from "../inputs/problems";
 import { NSPAWN_OPTIONS, NSPAWN_SHORT, type NspawnArgument } from "./nspawn-options";
 import { nearestName } from "./suggest";
 

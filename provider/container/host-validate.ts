@@ -3,7 +3,7 @@
  * the same validation as a NixosContainer (so every rule exists once), with its problems
  * reported under `containers.<key>.…`.
  */
-import { NixosHostInputsSchema, HOST_LEVEL_KEYS } from "./host-schema";
+import { HostSettingsSchema, NixosHostInputsSchema, HOST_LEVEL_KEYS, type HostLevelKey } from "./host-schema";
 import { validateContainer, type ContainerSpec, type Problem } from "./validate";
 import { withoutNulls } from "./schema-walk";
 import { nearestName } from "./suggest";
@@ -14,10 +14,10 @@ export interface HostEntry {
   spec: ContainerSpec;
 }
 
-export interface HostSpec {
-  connection: ContainerSpec["connection"];
-  rebuildAction: ContainerSpec["rebuildAction"];
-  rebuildTimeoutSeconds: number;
+/** What a host's one rebuild is set by: the same for all of its containers. */
+export type HostSettings = Pick<ContainerSpec, HostLevelKey>;
+
+export interface HostSpec extends HostSettings {
   entries: HostEntry[];
 }
 
@@ -27,7 +27,7 @@ export interface HostValidation {
   warnings: Problem[];
 }
 
-const HostSettingsSchema = NixosHostInputsSchema.omit({ containers: true, connection: true });
+const RebuildSettingsSchema = HostSettingsSchema.omit({ connection: true });
 
 export function validateHost(input: unknown): HostValidation {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
@@ -44,7 +44,7 @@ export function validateHost(input: unknown): HostValidation {
     }
   }
   const hostSettings = Object.fromEntries(Object.entries(settings).filter(([k]) => known.includes(k) && k !== "connection"));
-  const host = HostSettingsSchema.safeParse(withoutNulls(HostSettingsSchema, hostSettings));
+  const host = RebuildSettingsSchema.safeParse(withoutNulls(RebuildSettingsSchema, hostSettings));
   if (settings.connection === undefined) errors.push({ path: ["connection"], message: "is required" });
   if (containers === undefined || containers === null || typeof containers !== "object" || Array.isArray(containers)) {
     errors.push({ path: ["containers"], message: "expected an object of containers by name, e.g. { web: { config: { … } } }" });

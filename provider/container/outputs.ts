@@ -3,7 +3,7 @@
  * echoing its inputs (the dynamic-provider convention).
  */
 import { z } from "zod";
-import "./meta";
+import "../inputs/meta";
 
 export const NixosContainerOutputsSchema = z
   .object({

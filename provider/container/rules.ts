@@ -7,13 +7,8 @@ import type { NixosContainerArgs } from "./schema";
 import { PRIVATE_NETWORK_ONLY } from "./schema";
 import { PRIVATE_NETWORK_NAME_LIMIT } from "./names";
 import { sizeInBytes } from "./resources";
+import type { Problem } from "../inputs/problems";
 
-export interface Problem {
-  path: (string | number)[];
-  message: string;
-  /** Set on problems that span several options (as opposed to one value being malformed). */
-  rule?: true;
-}
 
 export function crossFieldProblems(args: NixosContainerArgs, name: string): { errors: Problem[]; warnings: Problem[] } {
   const errors: Problem[] = [];

@@ -4,8 +4,8 @@
  * option descriptions follow reference/nixos-containers.md section A.
  */
 import { z } from "zod";
-import "./meta";
-import { ConnectionSchema } from "../host/connection";
+import "../inputs/meta";
+import { ConnectionSchema } from "../inputs/connection";
 import { NixAttrsSchema, NixPathSchema, NixRawSchema } from "./nix-value-schema";
 import * as f from "./formats";
 import { formatted, port } from "./fields";

@@ -4,18 +4,18 @@
  */
 import { z } from "zod";
 import { NixosContainerInputsSchema, type NixosContainerArgs } from "./schema";
-import { crossFieldProblems, type Problem } from "./rules";
+import { crossFieldProblems } from "./rules";
 import { nameProblem } from "./names";
 import { absolutePath } from "./formats";
 import { nearestName } from "./suggest";
-import { formatPath } from "./paths";
+import { formatPath, type Problem } from "../inputs/problems";
 import { knownKeysAt, withoutNulls } from "./schema-walk";
 import { extraFlagProblems } from "./extra-flags";
 
 /** The resources fields, qualified, so that a limit written at the top level (memoryLimit) finds its place. */
 const RESOURCE_NAMES = knownKeysAt(NixosContainerInputsSchema, ["resources"]).map((k) => `resources.${k}`);
 
-export type { Problem } from "./rules";
+export { formatProblems, type Problem } from "../inputs/problems";
 
 /** Validated inputs, with the container name resolved and defaults applied. */
 export type ContainerSpec = NixosContainerArgs & { name: string };
@@ -52,11 +52,6 @@ export function validateContainer(input: unknown, defaultName?: string): Validat
   errors.push(...cross.errors);
   if (errors.length > 0) return { errors: sortProblems(errors), warnings: cross.warnings };
   return { spec: { ...parsed.data, name }, errors: [], warnings: cross.warnings };
-}
-
-/** One `path: message` line per problem. */
-export function formatProblems(problems: readonly Problem[]): string[] {
-  return problems.map((p) => `${formatPath(p.path) || "(arguments)"}: ${p.message}`);
 }
 
 function bindMountKeyProblems(args: NixosContainerArgs): Problem[] {

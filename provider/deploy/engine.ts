@@ -43,9 +43,9 @@ export class HostEngine {
     return this.scheduler.submit(change);
   }
 
-  /** Every change of a batch in one round, started at once; each change settles on its own. */
-  applyBatch(changes: ContainerChange[]): Promise<ChangeOutcome[]> {
-    return this.scheduler.submitBatch(changes);
+  /** Every change of a batch in one round (see HostScheduler.submitBatch); each change settles on its own. */
+  applyBatch(changes: ContainerChange[], options: { joinBurst?: boolean } = {}): Promise<ChangeOutcome[]> {
+    return this.scheduler.submitBatch(changes, options);
   }
 
   read(name: string): Promise<ContainerState> {

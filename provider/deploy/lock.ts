@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Host } from "../host/host";
-import { HostError } from "./errors";
+import { HostError } from "../errors";
 import { LOCK_DIR } from "./layout";
 import { parseReport, type ScriptReport } from "./protocol";
 import { acquireAndInspect, releaseLock } from "./scripts";

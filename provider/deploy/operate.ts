@@ -5,7 +5,7 @@
  */
 import type { Host, PtySize, Session } from "../host/host";
 import type { ContainerState } from "./change";
-import { HostError } from "./errors";
+import { HostError } from "../errors";
 import { journal, inspectContainers, powerContainers, rootLogin, runInContainer, unitStatus, type JournalOptions, type PowerAction } from "./ops-scripts";
 import { parseReport, type ContainerFacts, type ScriptReport } from "./protocol";
 import { stateFrom } from "./round";

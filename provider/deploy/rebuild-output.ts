@@ -67,3 +67,12 @@ export function readRebuildOutput(exitCode: number | null, text: string, candida
   const phase: RebuildPhase = /builder for|build of .* failed|Cannot build|failed to build|^error: .*build/m.test(text) || exitCode === 100 ? "build" : /error:/.test(text) ? "evaluation" : "other";
   return { phase, culprits: culpritsIn(text, candidates), ...base };
 }
+
+/** The part of nixos-rebuild's output worth showing: from the first error on, bounded. */
+export function errorExcerpt(output: string, maxLines = 60): string {
+  const lines = output.split("\n");
+  const first = lines.findIndex((l) => /^(error|warning: the following units failed)/.test(l.trim()));
+  const relevant = (first >= 0 ? lines.slice(first) : lines.slice(-maxLines)).filter((l) => !l.startsWith("__PULUMI"));
+  const cut = relevant.length > maxLines ? [...relevant.slice(0, maxLines), `… (${relevant.length - maxLines} more lines)`] : relevant;
+  return cut.join("\n").trimEnd();
+}

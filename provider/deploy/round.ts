@@ -7,11 +7,11 @@
 import { createHash } from "node:crypto";
 import type { Host } from "../host/host";
 import type { ContainerChange, ChangeResult, ContainerState } from "./change";
-import { ChangeError, HostError, errorExcerpt } from "./errors";
+import { ChangeError, HostError } from "../errors";
 import { HostLock } from "./lock";
 import { IMPORT_LINE, INDEX_TEXT, modulePath, unitName } from "./layout";
 import { parseReport, hostSideSettings, addressFromConf, parseConf, type ContainerFacts, type ScriptReport } from "./protocol";
-import { readRebuildOutput, type RebuildOutcome } from "./rebuild-output";
+import { errorExcerpt, readRebuildOutput, type RebuildOutcome } from "./rebuild-output";
 import * as scripts from "./scripts";
 import { elapsed, type Progress } from "./progress";
 import type { RoundTally } from "./summary";

@@ -49,28 +49,30 @@ export class HostScheduler {
     private readonly options: SchedulerOptions,
   ) {}
 
-  /** One container's change (NixosContainer): it waits for the rest of its host's burst. */
+  /** One container's change: it waits for the rest of its host's burst. */
   submit(change: ContainerChange): Promise<ChangeResult> {
-    const now = Date.now();
-    if (this.options.arrivals) this.options.arrivals.last = now;
-    return new Promise((resolve, reject) => {
-      if (!this.enqueue(change, !this.options.coalesce, resolve, reject)) return;
-      this.schedule();
+    return this.submitBatch([change], { joinBurst: true }).then(([o]) => {
+      if (o.error) throw o.error;
+      return o.result!;
     });
   }
 
   /**
-   * A whole batch at once (NixosHost: all of a host's changes): nothing else is coming, so its
-   * round starts now. Every change settles on its own, so one failure never hides the others.
+   * Changes to apply in one round; each settles on its own, so one failure never hides the
+   * others. `joinBurst`: more changes for this host are coming from other resources of the
+   * run (NixosContainer): wait until the burst is quiet. Otherwise (NixosHost: all of a host's
+   * changes at once) nothing else is coming, so the round starts now.
    */
-  submitBatch(changes: ContainerChange[]): Promise<ChangeOutcome[]> {
+  submitBatch(changes: ContainerChange[], options: { joinBurst?: boolean } = {}): Promise<ChangeOutcome[]> {
+    if (options.joinBurst && this.options.arrivals) this.options.arrivals.last = Date.now();
+    const solo = options.joinBurst === true && !this.options.coalesce;
     const outcomes = changes.map(
       (change) =>
         new Promise<ChangeOutcome>((resolve) => {
-          this.enqueue(change, false, (result) => resolve({ name: change.name, result }), (error) => resolve({ name: change.name, error }));
+          this.enqueue(change, solo, (result) => resolve({ name: change.name, result }), (error) => resolve({ name: change.name, error }));
         }),
     );
-    this.schedule(0);
+    this.schedule(options.joinBurst ? undefined : 0);
     return Promise.all(outcomes);
   }
 

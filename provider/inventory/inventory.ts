@@ -16,7 +16,7 @@
  * stack config, not in the inventory).
  */
 import { validateContainer, type Problem } from "../container/validate";
-import { formatPath } from "../container/paths";
+import { formatPath } from "../inputs/problems";
 import { nearestName } from "../container/suggest";
 import type { SourceDocument } from "./source";
 

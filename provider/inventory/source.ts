@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument, isNode, type Node } from "yaml";
+import { ProviderError } from "../errors";
 
 export interface Located {
   file: string;
@@ -18,10 +19,10 @@ export interface SourceDocument {
   locate(path: readonly PropertyKey[]): Located;
 }
 
-export class SourceError extends Error {
+/** A YAML or JSON file that cannot be read or parsed: each problem with its file, line and column. */
+export class SourceError extends ProviderError {
   constructor(readonly problems: string[]) {
     super(problems.join("\n"));
-    this.name = "SourceError";
   }
 }
 

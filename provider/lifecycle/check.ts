@@ -1,36 +1,57 @@
 /**
- * check: validate and normalise the inputs, with no host contact. Defaults
- * are filled in here, so an unchanged program produces identical inputs and
- * never shows a diff.
+ * check: validate and normalise what the program sent, with no host contact, and render each
+ * container's module: the only rendering in the provider. The module the program rendered (the
+ * preview's line diff) must be that one; create and update then write what check answered.
+ * Defaults are filled in here, so an unchanged program gives identical inputs and no diff.
  */
-import { validateContainer, type Problem } from "../container/validate";
 import { renderContainerModule } from "../container/module";
+import { formatPath, type Problem } from "../inputs/problems";
 import type { Progress } from "../deploy/progress";
-import { formatPath } from "../container/paths";
-import { nixConfigMismatch, problemToFailure, withoutInternalKeys } from "./inputs";
+import { declaredInputs, entryPath, ownerIn, unchecked } from "./codec";
+import type { ResourceKind } from "./kinds";
+import type { DeclaredHost } from "./model";
 import { unknownPaths, UNKNOWN } from "./unknown";
-import { withOwner } from "./owner";
 
-export interface CheckOutcome {
-  inputs: Record<string, unknown>;
-  failures: { property: string; reason: string }[];
+type Props = Record<string, unknown>;
+
+export interface Failure {
+  property: string;
+  reason: string;
 }
 
-export function check(news: Record<string, unknown>, progress: Progress): CheckOutcome {
-  const inputs = withoutInternalKeys(news);
-  const { nixConfig, ...rest } = inputs;
-  const result = validateContainer(rest);
-  const unknown = unknownPaths(rest).map((p) => formatPath(p));
+export interface CheckOutcome {
+  inputs: Props;
+  failures: Failure[];
+  /** The failures as problems at their paths. */
+  problems: Problem[];
+  /** The declared hosts, when the inputs are valid and known. */
+  declared?: DeclaredHost[];
+}
 
-  if (unknown.length > 0) return { inputs, failures: certainFailures(result.errors, unknown) };
-  if (!result.spec) return { inputs, failures: result.errors.map(problemToFailure) };
+export function check(kind: ResourceKind, news: Props, progress: Progress): CheckOutcome {
+  const { values, raw, given } = unchecked(kind.shape, news);
+  const validation = kind.validate(raw);
+  const unknown = unknownPaths(raw).map((p) => formatPath(p));
+  if (unknown.length > 0) return failed(values, certainProblems(validation.errors, unknown));
+  if (!validation.hosts) return failed(values, validation.errors);
 
-  for (const w of result.warnings) progress.warn(`${result.spec.name}: ${formatPath(w.path)}: ${w.message}`);
-  const module = renderContainerModule(result.spec);
-  if (typeof nixConfig === "string" && nixConfig !== UNKNOWN && nixConfig !== module) {
-    return { inputs, failures: [problemToFailure(nixConfigMismatch())] };
-  }
-  return { inputs: { ...result.spec, nixConfig: module, ...withOwner(news) }, failures: [] };
+  for (const w of validation.warnings) progress.warn(`${formatPath(w.path)}: ${w.message}`);
+  const problems: Problem[] = [];
+  const declared = validation.hosts.map((host) => ({
+    ...host,
+    entries: host.entries.map(({ key, spec }) => {
+      const module = renderContainerModule(spec);
+      const program = given.get(key);
+      if (typeof program === "string" && program !== UNKNOWN && program !== module) problems.push(nixConfigMismatch([...entryPath(kind.shape, key), "nixConfig"]));
+      return { key, spec, module };
+    }),
+  }));
+  if (problems.length > 0) return failed(values, problems);
+  return { inputs: declaredInputs(kind.shape, declared, ownerIn(news)), failures: [], problems: [], declared };
+}
+
+function failed(values: Props, problems: Problem[]): CheckOutcome {
+  return { inputs: values, failures: problems.map(toFailure), problems };
 }
 
 /**
@@ -38,8 +59,18 @@ export function check(news: Record<string, unknown>, progress: Progress): CheckO
  * a known value, not a rule spanning options). `unknown` holds the formatted paths of the
  * unknown values.
  */
-export function certainFailures(errors: Problem[], unknown: string[]): CheckOutcome["failures"] {
-  return errors
-    .filter((p) => !p.rule && !unknown.some((u) => formatPath(p.path).startsWith(u) || u.startsWith(formatPath(p.path))))
-    .map(problemToFailure);
+function certainProblems(errors: Problem[], unknown: string[]): Problem[] {
+  return errors.filter((p) => !p.rule && !unknown.some((u) => formatPath(p.path).startsWith(u) || u.startsWith(formatPath(p.path))));
+}
+
+function nixConfigMismatch(path: string[]): Problem {
+  return {
+    path,
+    message:
+      "does not match the module the provider renders from the other inputs. nixConfig is computed by the pulumi-nixos-containers SDK; do not set it yourself, and use the same package version in the program and the provider",
+  };
+}
+
+function toFailure(p: Problem): Failure {
+  return { property: formatPath(p.path), reason: p.message };
 }

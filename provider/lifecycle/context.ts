@@ -1,15 +1,19 @@
 /**
- * What the lifecycle functions need from the outside: a way to reach a host
- * and the per-host engines. The dynamic provider wires SSH; tests can wire a
- * local transport.
+ * What the lifecycle needs from the outside: a way to reach a host (the per-host engines) and
+ * to blank credentials out of what it reports. The front wires the transport (SSH); tests can
+ * wire a local one. The lifecycle itself knows nothing of SSH.
  */
 import { createHash } from "node:crypto";
-import type { Connection } from "../host/connection";
+import type { Connection } from "../inputs/connection";
 import type { Host } from "../host/host";
 import { EngineRegistry, defaultEngineOptions, type HostEngine } from "../deploy/engine";
 
+export type Redactor = (text: string) => string;
+
 export interface LifecycleContext {
   engineFor(connection: Connection): HostEngine;
+  /** A redactor for every credential of these connections (as given in a resource's properties). */
+  redactorFor(connections: unknown[]): Redactor;
 }
 
 /**
@@ -19,12 +23,17 @@ export interface LifecycleContext {
  * without host key verification). Rounds of two engines on one host are serialised by the
  * host lock.
  */
-export function contextFrom(hostFor: (connection: Connection) => Host, registry = new EngineRegistry(defaultEngineOptions())): LifecycleContext {
+export function contextFrom(
+  hostFor: (connection: Connection) => Host,
+  redactorFor: LifecycleContext["redactorFor"],
+  registry = new EngineRegistry(defaultEngineOptions()),
+): LifecycleContext {
   return {
     engineFor: (connection) => {
       const key = connectionKey(connection);
       return registry.existing(key) ?? registry.engineFor(hostFor(connection), key);
     },
+    redactorFor,
   };
 }
 

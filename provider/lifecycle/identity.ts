@@ -1,5 +1,5 @@
 /** Resource ids and host identity: what replaces a container when it changes. */
-import type { Connection } from "../host/connection";
+import type { Connection } from "../inputs/connection";
 
 export function hostLabel(connection: Pick<Connection, "host" | "port">): string {
   return connection.port === 22 ? connection.host : `${connection.host}:${connection.port}`;

@@ -1,12 +1,12 @@
-/** The NixosContainer lifecycle as plain functions over a LifecycleContext. */
+/**
+ * The lifecycle core: one implementation of check, plan (diff), converge and read over a set of
+ * hosts, for every resource kind. Fronts reach it through `resourceOps(kind, …)`.
+ */
+export { resourceOps, type ResourceOps, type ReadOutcome } from "./resource";
+export { KINDS, type KindName, type ResourceKind } from "./kinds";
+export { contextFrom, type LifecycleContext, type Redactor } from "./context";
+export { resourceId, hostLabel } from "./identity";
 export { check, type CheckOutcome } from "./check";
-export { diff, type DiffOutcome } from "./diff";
-export { create, update } from "./apply";
-export { read, type ReadOutcome } from "./read";
-export { remove } from "./delete";
-export { contextFrom, type LifecycleContext } from "./context";
-export { resourceId } from "./identity";
-export { checkHost } from "./host-check";
-export { diffHost } from "./host-diff";
-export { createHost, updateHost, deleteHost } from "./host-apply";
-export { readHost } from "./host-read";
+export { diff, plan, type DiffOutcome } from "./plan";
+export { converge } from "./converge";
+export { read } from "./read";

@@ -8,11 +8,12 @@
  * path plus list indexes: `config.services.nginx.port: NaN cannot be
  * represented in Nix`, `config.users."a b".list[2]: ...`.
  */
-import type { NixValue } from "./value";
+import type { NixValue } from "./types";
 import { isPlainObject } from "./plain";
 import { RAW_KEY } from "./raw";
 import { textProblem } from "./escape";
 import { numberProblem } from "./number";
+import { ProviderError } from "../errors";
 
 /**
  * Deeper values are refused: rendering and checking recurse, and no Nix
@@ -21,10 +22,10 @@ import { numberProblem } from "./number";
  */
 export const MAX_NIX_DEPTH = 1000;
 
-export class NixValueError extends Error {
+/** A value that cannot be rendered to Nix: each problem with its path. */
+export class NixValueError extends ProviderError {
   constructor(readonly problems: string[]) {
     super(problems.join("\n"));
-    this.name = "NixValueError";
   }
 }
 

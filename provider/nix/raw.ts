@@ -7,7 +7,7 @@
  * `{ "$nix": "pkgs.hello" }`; in TypeScript they use `raw()` or the `nix`
  * tagged template.
  */
-import type { NixRaw } from "./value";
+import type { NixRaw } from "./types";
 import { isPlainObject } from "./plain";
 
 export const RAW_KEY = "$nix";

@@ -24,7 +24,7 @@
  *   end in a `#` comment, a line break follows it so the comment cannot
  *   swallow the `;` or `)` after it.
  */
-import type { NixAttrs, NixValue } from "./value";
+import type { NixAttrs, NixValue } from "./types";
 import { assertNixValue } from "./check";
 import { isAtomicRaw, isRaw, mayEndInLineComment } from "./raw";
 import { fitsIndentedString, nixAttrName, nixIndentedString, nixString } from "./escape";

@@ -28,7 +28,7 @@
  *   `"hello " + ${name}`, or a Nix interpolation around it:
  *   nix`"hello \${${name}}"`.
  */
-import type { NixRaw, NixValue } from "./value";
+import type { NixRaw, NixValue } from "./types";
 import { assertNixValue } from "./check";
 import { isRaw, mayEndInLineComment, raw } from "./raw";
 import { nixBigInt } from "./number";

@@ -19,17 +19,7 @@
  * converted.
  */
 
-export type NixValue = null | boolean | number | string | NixValue[] | NixAttrs | NixRaw;
-
-export interface NixAttrs {
-  [key: string]: NixValue;
-}
-
-/** A Nix expression, used verbatim. Exactly one key. */
-export interface NixRaw {
-  $nix: string;
-}
-
+export type { NixValue, NixAttrs, NixRaw } from "./types";
 export { RAW_KEY, raw, isRaw } from "./raw";
 export { nix } from "./template";
 export { checkNixValue, assertNixValue, isNixValue, NixValueError, MAX_NIX_DEPTH } from "./check";

@@ -3,7 +3,7 @@
  * generate` writes it; tests/unit/generated.test.ts fails when the committed
  * file differs from what the zod schemas say.
  */
-import { ConnectionSchema, JumpHostSchema, TimeoutsSchema } from "../host/connection";
+import { ConnectionSchema, JumpHostSchema, TimeoutsSchema } from "../inputs/connection";
 import {
   NixosContainerInputsSchema,
   ForwardPortSchema,

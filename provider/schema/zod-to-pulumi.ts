@@ -5,8 +5,8 @@
  * undocumented.
  */
 import { z } from "zod";
-import "../container/meta";
-import type { OptionMeta } from "../container/meta";
+import "../inputs/meta";
+import type { OptionMeta } from "../inputs/meta";
 
 type AnySchema = z.core.$ZodType;
 

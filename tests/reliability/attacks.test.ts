@@ -22,7 +22,7 @@ import type { DynamicProviderHarness } from "../support/dynamic-harness";
 import { SshPool } from "../../provider/host/ssh";
 import { HostEngine, defaultEngineOptions } from "../../provider/deploy/engine";
 import { RecordingProgress } from "../support/deploy";
-import type { Connection } from "../../provider/host/connection";
+import type { Connection } from "../../provider/inputs/connection";
 import { change, keyLines, secretHits, sessions, snapshot, useFleetAndProvider } from "./support";
 
 let fleet: Fleet;

@@ -23,7 +23,7 @@ import * as lifecycle from "../../provider/lifecycle";
 import { SshPool } from "../../provider/host/ssh";
 import { EngineRegistry, defaultEngineOptions } from "../../provider/deploy/engine";
 import { silentProgress } from "../../provider/deploy/progress";
-import type { Connection } from "../../provider/host/connection";
+import type { Connection } from "../../provider/inputs/connection";
 import { sessions, useFleetAndProvider } from "./support";
 
 let fleet: Fleet;
@@ -348,16 +348,21 @@ describe("accepted values arrive byte-exact", () => {
 
 describe("huge inputs are accepted and deployed exactly (measured)", () => {
   const pool = new SshPool();
-  const ctx = lifecycle.contextFrom((c: Connection) => pool.acquireHost(c), new EngineRegistry({ ...defaultEngineOptions({}), quietMs: 50, progress: silentProgress }));
+  const ctx = lifecycle.contextFrom(
+    (c: Connection) => pool.acquireHost(c),
+    () => (text) => text,
+    new EngineRegistry({ ...defaultEngineOptions({}), quietMs: 50, progress: silentProgress }),
+  );
+  const container = lifecycle.resourceOps(lifecycle.KINDS.NixosContainer, ctx, silentProgress);
   afterAll(() => pool.closeAll());
 
   /** check + create as the provider runs them (in process: the harness's gRPC client caps messages at 4 MB). */
   async function deployTimed(input: Props) {
     const t0 = Date.now();
-    const checked = lifecycle.check(input, silentProgress);
+    const checked = container.check({}, input);
     expect(checked.failures).toEqual([]);
     const t1 = Date.now();
-    const created = await lifecycle.create(ctx, checked.inputs);
+    const created = await container.create(checked.inputs);
     const t2 = Date.now();
     return { checked, created, checkMs: t1 - t0, createMs: t2 - t1 };
   }

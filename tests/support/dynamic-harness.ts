@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import * as pulumi from "@pulumi/pulumi";
-import { provider } from "../../sdk/provider";
+import { providerFor } from "../../sdk/provider";
 
 const ROOT = join(__dirname, "..", "..");
 const pulumiDir = dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -34,6 +34,7 @@ export function makeProjectDir(): string {
 
 let serialized: Promise<string> | undefined;
 function serializedProvider(): Promise<string> {
+  const provider = providerFor("NixosContainer");
   serialized ??= pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((f) => f.text);
   return serialized;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { generatedArtefacts } from "../../provider/schema/generate";
 import { NixosContainerInputsSchema } from "../../provider/container/schema";
-import { ConnectionSchema, CONNECTION_SECRET_KEYS } from "../../provider/host/connection";
+import { ConnectionSchema, CONNECTION_SECRET_KEYS } from "../../provider/inputs/connection";
 import type { NixosContainerArgs } from "../../sdk/args";
 
 const ROOT = join(__dirname, "..", "..");

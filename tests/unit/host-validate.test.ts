@@ -1,8 +1,7 @@
 /** NixosHost inputs: the host's settings, then each container through the NixosContainer validation. */
 import { validateHost } from "../../provider/container/host-validate";
 import { formatProblems } from "../../provider/container/validate";
-import { checkHost } from "../../provider/lifecycle/host-check";
-import { diffHost } from "../../provider/lifecycle/host-diff";
+import { KINDS, check, diff } from "../../provider/lifecycle";
 import { silentProgress } from "../../provider/deploy/progress";
 import { CONNECTION } from "../support/specs";
 
@@ -43,7 +42,9 @@ describe("validateHost", () => {
   });
 });
 
-describe("checkHost and diffHost", () => {
+describe("check and diff of a NixosHost", () => {
+  const checkHost = (news: Record<string, unknown>, progress: typeof silentProgress) => check(KINDS.NixosHost, news, progress);
+  const diffHost = (olds: Record<string, unknown>, news: Record<string, unknown>) => diff(KINDS.NixosHost, olds, news);
   const news = { connection: CONNECTION, containers: { web: { config: {} } } };
 
   it("normalises every container and renders its module; a wrong nixConfig is refused under its path", () => {

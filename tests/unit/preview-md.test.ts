@@ -15,7 +15,7 @@ import {
 } from "../../provider/cli/preview-md";
 import { diffLines, splitLines, unifiedDiff } from "../../provider/cli/line-diff";
 import { previewMdCommand } from "../../provider/cli/preview-md-command";
-import { CONNECTION_SECRET_KEYS } from "../../provider/host/connection";
+import { CONNECTION_SECRET_KEYS } from "../../provider/inputs/connection";
 
 const GOLDEN = join(__dirname, "golden", "preview-md");
 const POISON = "POISON";

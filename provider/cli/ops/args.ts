@@ -1,8 +1,8 @@
 /** Command-line options of the operations commands (node:util parseArgs; `--` ends them). */
 import { parseArgs } from "node:util";
 import type { StackOptions } from "./stack";
+import { UsageError } from "../../errors";
 
-export class UsageError extends Error {}
 
 type Spec = Record<string, { type: "string" | "boolean"; short?: string }>;
 

@@ -1,7 +1,9 @@
 /** `NAME` or `HOST/NAME` to the container it means, or an error listing the candidates. */
 import type { Target } from "./targets";
+import { ProviderError } from "../../errors";
 
-export class NameError extends Error {}
+/** A container name the stack does not have, or has on several hosts. */
+export class NameError extends ProviderError {}
 
 export const targetKey = (t: Target): string => `${t.host}/${t.name}`;
 

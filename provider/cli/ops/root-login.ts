@@ -5,7 +5,7 @@
  * the remote PTY follows the window's size.
  */
 import { login } from "../../deploy/operate";
-import { UsageError } from "./args";
+import { UsageError } from "../../errors";
 import { HostSet } from "./hosts";
 import { selectOne } from "./select";
 import { exitStatus, forwardStdin, pipeOutput } from "./session-io";

@@ -5,7 +5,7 @@
  * for the container's by `nixos-container run` itself.
  */
 import { run } from "../../deploy/operate";
-import { UsageError } from "./args";
+import { UsageError } from "../../errors";
 import { HostSet } from "./hosts";
 import { selectOne } from "./select";
 import { exitStatus, forwardStdin, pipeOutput } from "./session-io";

@@ -1,5 +1,6 @@
 /** The containers a command names, read from the stack (see stack.ts, resolve.ts). */
-import { parseOptions, UsageError, type Parsed } from "./args";
+import { parseOptions, type Parsed } from "./args";
+import { UsageError } from "../../errors";
 import { resolveAll } from "./resolve";
 import { readTargets } from "./stack";
 import type { Target } from "./targets";

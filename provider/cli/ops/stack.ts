@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { targetsFromState, type Target } from "./targets";
+import { ProviderError } from "../../errors";
 
 export interface StackOptions {
   stack?: string;
@@ -14,7 +15,8 @@ export interface StackOptions {
   pulumi?: string;
 }
 
-export class StackReadError extends Error {}
+/** The stack could not be read (no Pulumi CLI, no stack, not JSON). */
+export class StackReadError extends ProviderError {}
 
 function exportState(o: StackOptions): Promise<string> {
   const pulumi = o.pulumi ?? process.env.PULUMI_CLI ?? "pulumi";

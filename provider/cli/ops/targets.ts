@@ -5,11 +5,13 @@
  * `containers` output, by name). Secret values arrive decrypted in Pulumi's
  * secret envelope and are unwrapped here, in memory only.
  */
-import type { ConnectionInput } from "../../host/connection";
+import type { ConnectionInput } from "../../inputs/connection";
 import { hostLabel } from "../../lifecycle/identity";
+import { dynamicType } from "../../lifecycle/kinds";
+import { ProviderError } from "../../errors";
 
-export const CONTAINER_TYPE = "pulumi-nodejs:dynamic/nixos:NixosContainer";
-export const HOST_TYPE = "pulumi-nodejs:dynamic/nixos:NixosHost";
+export const CONTAINER_TYPE = dynamicType("NixosContainer");
+export const HOST_TYPE = dynamicType("NixosHost");
 
 /** Pulumi's marker of a secret value in exported state (sdk/go/common/resource/sig). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -35,7 +37,8 @@ interface StateResource {
   delete?: boolean;
 }
 
-export class StateError extends Error {}
+/** The stack's state cannot be used (secrets still encrypted, no connection). */
+export class StateError extends ProviderError {}
 
 /** Unwraps Pulumi's secret envelopes, recursively. */
 export function revealSecrets(value: unknown): unknown {

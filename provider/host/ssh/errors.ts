@@ -3,6 +3,7 @@
  * do; the details live in fields. Every message is built from redacted text
  * (see redact.ts), so no credential can reach a log through an error.
  */
+import { HostError } from "../../errors";
 
 export type SshErrorCode =
   /** TCP connect or SSH handshake failed (after all attempts), or the jump host could not forward. */
@@ -45,10 +46,9 @@ export interface SshErrorDetails {
   elapsedMs?: number;
 }
 
-export class SshError extends Error {
+/** A host the transport could not use (HostError, phase "transport"), with the SSH reason in `code`. */
+export class SshError extends HostError {
   readonly code: SshErrorCode;
-  /** Which host: `user@address:port`, with ` via <jump>` for a hop behind a bastion. */
-  readonly host: string;
   readonly details: SshErrorDetails;
   /** A connect failure that another attempt may fix (refused, reset, timed out). */
   readonly retryable: boolean;
@@ -56,14 +56,13 @@ export class SshError extends Error {
 
   constructor(
     code: SshErrorCode,
+    /** Which host: `user@address:port`, with ` via <jump>` for a hop behind a bastion. */
     host: string,
     message: string,
     options: { cause?: unknown; details?: SshErrorDetails; retryable?: boolean } = {},
   ) {
-    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
-    this.name = "SshError";
+    super(host, "transport", message, { cause: options.cause });
     this.code = code;
-    this.host = host;
     this.details = options.details ?? {};
     this.retryable = options.retryable ?? false;
   }

@@ -17,7 +17,7 @@
  * Connection settings (timeouts, keepalive) are those of the first caller.
  */
 import { createHmac, randomBytes } from "crypto";
-import { ConnectionSchema, type Connection, type ConnectionInput, type JumpHost } from "../connection";
+import { ConnectionSchema, type Connection, type ConnectionInput, type JumpHost } from "../../inputs/connection";
 import { loadCredentials } from "./auth";
 import type { Hop } from "./connect";
 import { SshError } from "./errors";

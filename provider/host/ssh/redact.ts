@@ -3,7 +3,7 @@
  * every log line and every stderr the transport surfaces goes through a
  * redactor built from the connection it concerns.
  */
-import type { Connection, ConnectionInput, JumpHost } from "../connection";
+import type { Connection, ConnectionInput, JumpHost } from "../../inputs/connection";
 
 export const REDACTED = "[secret]";
 

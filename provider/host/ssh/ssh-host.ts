@@ -4,7 +4,7 @@
  * Get one from `SshPool.acquireHost()`; `close()` releases the handle.
  */
 import type { ExecOptions, ExecResult, Host, Session, SessionOptions } from "../host";
-import type { Connection } from "../connection";
+import type { Connection } from "../../inputs/connection";
 import { SshError } from "./errors";
 import type { SshLogger } from "./logger";
 import type { PooledConnection } from "./pooled-connection";

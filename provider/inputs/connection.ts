@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { isIP } from "node:net";
-import "../container/meta";
+import "./meta";
 
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;

@@ -1,0 +1,220 @@
+/**
+ * The one codec between Pulumi's property bags and the core's typed values (model.ts). It is
+ * the only place that knows the hidden keys (`__owner`, `__provider`), which keys are outputs
+ * only, where the host-level settings sit in each resource shape, and which properties hold
+ * secrets. Every other file of the lifecycle gets typed values from here.
+ *
+ * Two shapes of properties:
+ *   container  a NixosContainer: one container, flat, its host settings among its own
+ *              (the container's entry key is "")
+ *   host       a NixosHost: the host settings at the top, `containers` by key, each entry
+ *              without the host settings
+ */
+import { createHash } from "node:crypto";
+import { validateContainer, type ContainerSpec } from "../container/validate";
+import { OUTPUT_ONLY_KEYS, type NixosContainerOutputs } from "../container/outputs";
+import { HostSettingsSchema, hostSettingsOf, withoutHostSettings } from "../container/host-schema";
+import type { HostSettings } from "../container/host-validate";
+import type { Owner } from "../deploy/change";
+import { OwnerSchema } from "../deploy/ownership";
+import type { DeclaredHost, Entry, Recorded, RecordedHost } from "./model";
+import { hostLabel } from "./identity";
+
+export type Shape = "container" | "host";
+type Props = Record<string, unknown>;
+
+/** Pulumi's own bookkeeping (`__provider`) and the SDK's hidden `__owner` are not inputs. */
+const isInternal = (key: string) => key.startsWith("__");
+
+/** Properties that carry credentials: secret in state (the SDK marks them, the plugin wraps them). */
+export const SECRET_PROPERTIES = ["connection"] as const;
+
+/** Every connection a resource's properties hold, as given (whose credentials must never leave in an error). */
+export function connectionsIn(_shape: Shape, props: Props): unknown[] {
+  return props.connection === undefined ? [] : [props.connection];
+}
+
+/** Where a container's own properties sit in a resource: `nixConfig` of a NixosContainer, `containers.web.nixConfig` of a NixosHost. */
+export function entryPath(shape: Shape, key: string): string[] {
+  return shape === "container" ? [] : ["containers", key];
+}
+
+/**
+ * The hidden input the SDK adds to every resource (sdk/owner.ts): which organization, project,
+ * stack and resource manage its containers. It travels through check into the state and
+ * reaches the engine with each change.
+ */
+export const OWNER_KEY = "__owner";
+
+/** The owner in a resource's inputs or state; undefined when absent (an older SDK) or not known yet (preview). */
+export function ownerIn(props: Props): Owner | undefined {
+  const parsed = OwnerSchema.safeParse(props[OWNER_KEY]);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** `{ __owner }` to spread into what goes back to Pulumi, or nothing. */
+function owned(owner: Owner | undefined): Props {
+  return owner ? { [OWNER_KEY]: owner } : {};
+}
+
+function inputsOnly(props: Props): Props {
+  const outputOnly = new Set(OUTPUT_ONLY_KEYS);
+  return Object.fromEntries(Object.entries(props).filter(([k]) => !outputOnly.has(k) && !isInternal(k)));
+}
+
+function containersIn(props: Props): Record<string, Props> {
+  const c = props.containers;
+  return c && typeof c === "object" && !Array.isArray(c) ? (c as Record<string, Props>) : {};
+}
+
+const isObject = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
+
+// ---- check: from what the program sent -----------------------------------------------------
+
+export interface Unchecked {
+  /** The inputs without Pulumi's keys: what a failed check hands back. */
+  values: Props;
+  /** The same without any container's nixConfig: what is validated. */
+  raw: Props;
+  /** Each container's nixConfig as the program rendered it, by entry key. */
+  given: Map<string, unknown>;
+}
+
+export function unchecked(shape: Shape, news: Props): Unchecked {
+  const values = Object.fromEntries(Object.entries(news).filter(([k]) => !isInternal(k)));
+  const given = new Map<string, unknown>();
+  if (shape === "container") {
+    const { nixConfig, ...raw } = values;
+    given.set("", nixConfig);
+    return { values, raw, given };
+  }
+  const containers = values.containers;
+  if (!isObject(containers)) return { values, raw: values, given };
+  const stripped: Props = {};
+  for (const [key, entry] of Object.entries(containers)) {
+    if (!isObject(entry)) {
+      stripped[key] = entry;
+      continue;
+    }
+    const { nixConfig, ...rest } = entry;
+    stripped[key] = rest;
+    given.set(key, nixConfig);
+  }
+  return { values, raw: { ...values, containers: stripped }, given };
+}
+
+/** check's answer: the normalised inputs, each module rendered once, which create and update then use as they are. */
+export function declaredInputs(shape: Shape, hosts: DeclaredHost[], owner: Owner | undefined): Props {
+  const host = only(shape, hosts);
+  if (shape === "container") {
+    const entry = host.entries[0];
+    return { ...entry.spec, nixConfig: entry.module, ...owned(owner) };
+  }
+  const containers = Object.fromEntries(host.entries.map((e) => [e.key, { ...withoutHostSettings(e.spec), nixConfig: e.module }]));
+  return { ...hostSettingsOf(host), containers, ...owned(owner) };
+}
+
+// ---- create and update: from what check answered --------------------------------------------
+
+/** A digest of a resource's inputs, Pulumi's keys aside: how create knows it gets what check answered. */
+export function inputsDigest(props: Props): string {
+  const values = Object.fromEntries(Object.entries(props).filter(([k]) => !isInternal(k)));
+  return createHash("sha256").update(canonicalJson(values)).digest("hex");
+}
+
+/** JSON with sorted keys and undefined members dropped, for comparison. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, v[k]])) : v,
+  );
+}
+
+/** The inputs check normalised: trusted as they are (validated and rendered there, once). */
+export function declaredFrom(shape: Shape, checked: Props): DeclaredHost[] {
+  const entryOf = (key: string, props: Props, settings: Props): Entry => {
+    const { nixConfig, ...rest } = props;
+    if (typeof nixConfig !== "string") throw new Error(`${key || "the container"}: inputs without nixConfig did not come from check`);
+    const spec = { ...rest, ...settings } as ContainerSpec;
+    return { key, spec, module: nixConfig };
+  };
+  const values = Object.fromEntries(Object.entries(checked).filter(([k]) => !isInternal(k)));
+  if (shape === "container") {
+    const entry = entryOf("", values, {});
+    return [{ ...hostSettingsOf(entry.spec), entries: [entry] }];
+  }
+  const settings = hostSettingsOf(values) as HostSettings;
+  const entries = Object.entries(containersIn(values)).map(([key, props]) => entryOf(key, props, settings));
+  return [{ ...settings, entries }];
+}
+
+// ---- state: what the last step recorded -----------------------------------------------------
+
+const OUTPUT_KEYS = ["name", "host", "nixConfig", "configHash", "status", "modulePath", "ipAddress", "systemPath", "managedBy"] as const;
+
+function outputsIn(props: Props): NixosContainerOutputs {
+  const out = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, props[k] ?? null])) as Record<string, unknown>;
+  return { ...out, status: out.status === "up" ? "up" : "down" } as NixosContainerOutputs;
+}
+
+/**
+ * The container's recorded inputs, typed and with today's defaults. State written by an older
+ * release that no longer passes validation is taken as it is: it only tells what the host has.
+ */
+function recordedSpec(raw: Props, name: string): ContainerSpec {
+  return validateContainer(raw, name).spec ?? ({ ...raw, name: typeof raw.name === "string" ? raw.name : name } as ContainerSpec);
+}
+
+export function recordedFrom(shape: Shape, state: Props): RecordedHost[] {
+  if (shape === "container") {
+    const { nixConfig: _module, ...raw } = inputsOnly(state);
+    const spec = recordedSpec(raw, String(state.name));
+    const recorded: Recorded = { key: "", spec, outputs: outputsIn(state) };
+    return [{ ...hostSettingsOf(spec), containers: [recorded] }];
+  }
+  const settings = recordedSettings(hostSettingsOf(inputsOnly(state)));
+  const containers = Object.entries(containersIn(state)).map(([key, entry]): Recorded => {
+    const { nixConfig: _module, ...raw } = inputsOnly(entry);
+    return { key, spec: recordedSpec({ ...raw, ...settings }, key), outputs: outputsIn(entry) };
+  });
+  return [{ ...settings, containers }];
+}
+
+/** A NixosHost's recorded settings, with today's defaults (as recordedSpec). */
+function recordedSettings(raw: Props): HostSettings {
+  const parsed = HostSettingsSchema.safeParse(raw);
+  return parsed.success ? parsed.data : (raw as HostSettings);
+}
+
+/** The state's properties (Pulumi's outputs) for the recorded hosts; undefined for a NixosContainer whose container is gone. */
+export function recordedState(shape: Shape, hosts: RecordedHost[], owner: Owner | undefined): Props | undefined {
+  const host = only(shape, hosts);
+  if (shape === "container") {
+    const r = host.containers[0];
+    return r ? { ...r.spec, ...r.outputs, ...owned(owner) } : undefined;
+  }
+  const containers = Object.fromEntries(host.containers.map((r) => [r.key, withoutHostSettings({ ...r.spec, ...r.outputs })]));
+  return { ...hostSettingsOf(host), host: hostLabel(host.connection), containers, ...owned(owner) };
+}
+
+/** The inputs as the hosts have them (refresh): each container's module as it is on its host. */
+export function recordedInputs(shape: Shape, hosts: RecordedHost[], owner: Owner | undefined): Props {
+  const host = only(shape, hosts);
+  if (shape === "container") {
+    const r = host.containers[0];
+    return { ...r.spec, nixConfig: r.outputs.nixConfig, ...owned(owner) };
+  }
+  const containers = Object.fromEntries(host.containers.map((r) => [r.key, { ...withoutHostSettings(r.spec), nixConfig: r.outputs.nixConfig }]));
+  return { ...hostSettingsOf(host), containers, ...owned(owner) };
+}
+
+/** The inputs of a state or input object, for comparing the two (diff). */
+export function comparable(shape: Shape, props: Props): Props {
+  const inputs = inputsOnly(props);
+  if (shape === "container") return inputs;
+  return { ...inputs, containers: Object.fromEntries(Object.entries(containersIn(inputs)).map(([k, c]) => [k, isObject(c) ? inputsOnly(c) : c])) };
+}
+
+function only<T>(shape: Shape, hosts: T[]): T {
+  if (hosts.length !== 1) throw new Error(`a ${shape} resource has exactly one host, got ${hosts.length}`);
+  return hosts[0];
+}
