@@ -4,7 +4,7 @@ SHELL := /bin/bash
 N ?= 3
 export FLEET_STATE ?= $(CURDIR)/.state/fleet
 
-.PHONY: all setup system-deps install tools build projects generate check-generated lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
+.PHONY: all setup system-deps install tools build projects release generate check-generated lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
 
 all: build
 
@@ -39,6 +39,11 @@ projects: $(PROJECTS:%=%/node_modules/.package-lock.json)
 %/node_modules/.package-lock.json: %/package.json package.json
 	cd $* && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
+
+## The release artefacts, versioned from package.json, with SHA256SUMS, in dist/release/
+## (scripts/release.sh lists them).
+release: install
+	scripts/release.sh
 
 ## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas.
 generate: build
