@@ -116,10 +116,17 @@ describe("from the release tarball, in a new project", () => {
     expect(existsSync(join(project, "node_modules", "pulumi-nixos-containers", "node_modules", "@pulumi"))).toBe(false);
   });
 
-  it("pulumi up creates the README's container on the host, and npx nixos-containers ls lists it", () => {
+  it("pulumi preview --diff shows the new container and contacts no host; pulumi up creates it; npx nixos-containers ls and run reach it", () => {
     const h = fleet.host(1);
     stack = new PulumiStack(project, STACK);
     pointAt(stack, h.address, h.hostKey, readFileSync(h.users.root.privateKeyPath, "utf8"));
+    const sessions = fleet.sshLog(1).length;
+    const preview = stack.preview("--diff");
+    expect(preview.code).toBe(0);
+    expect(preview.all).toMatch(/\+ pulumi-nodejs:dynamic\/nixos:NixosHost: \(create\)/);
+    expect(preview.all).toMatch(/nixConfig +: "# Managed by pulumi-nixos-containers\. Container \\"hello\\"/);
+    expect(fleet.sshLog(1).length).toBe(sessions);
+
     const up = stack.up();
     expect(up.code).toBe(0);
     expect(up.all).toMatch(/\+ 2 created/);
@@ -127,20 +134,24 @@ describe("from the release tarball, in a new project", () => {
     expect(fleet.unitState(1, "hello").state).toBe("active");
     expect(fleet.ok(1, "cat /etc/nixos/pulumi-containers/hello.nix")).toContain("Hello from Pulumi");
 
-    const ls = run("npx", ["nixos-containers", "ls", "--stack", STACK], project, { env: userEnv(stack.env) });
+    // As the README has them: no --stack, the stack `pulumi stack init` selected.
+    const ls = run("npx", ["nixos-containers", "ls"], project, { env: userEnv(stack.env) });
     expect(ls.stderr).toBe("");
     expect(ls.code).toBe(0);
+    // HOST is the NixosHost's resource name.
     expect(ls.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/))).toEqual([
       ["HOST", "NAME", "STATUS", "ADDRESS", "SYSTEM", "DRIFT"],
       ["host1", "hello", "up", "-", expect.stringMatching(/-nixos-system-hello-/), "no"],
     ]);
+    const hostname = run("npx", ["nixos-containers", "run", "hello", "--", "hostname"], project, { env: userEnv(stack.env) });
+    expect([hostname.code, hostname.stdout, hostname.stderr]).toEqual([0, "hello\n", ""]);
   });
 
   it("installed globally, the command is on PATH and reads the project named by --cwd", () => {
     const prefix = join(work, "global");
     must("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", join(release, TARBALL)], work);
     const env = userEnv({ ...stack!.env, PATH: `${join(prefix, "bin")}:${stack!.env.PATH}` });
-    const r = run("nixos-containers", ["ls", "--json", "--stack", STACK, "--cwd", project], work, { env });
+    const r = run("nixos-containers", ["ls", "--json", "--cwd", project], work, { env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([["hello", "up"]]);
