@@ -4,7 +4,7 @@ SHELL := /bin/bash
 N ?= 3
 export FLEET_STATE ?= $(CURDIR)/.state/fleet
 
-.PHONY: all setup system-deps install tools build generate check-generated lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
+.PHONY: all setup system-deps install tools build projects release generate check-generated lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
 
 all: build
 
@@ -27,9 +27,23 @@ setup: system-deps install tools
 build: install
 	npx tsc -p tsconfig.json
 	@chmod +x dist/provider/cli/main.js
-	@mkdir -p examples/node_modules && ln -sfn ../.. examples/node_modules/pulumi-nixos-containers
-	@mkdir -p tests/e2e/programs/node_modules && ln -sfn ../../../.. tests/e2e/programs/node_modules/pulumi-nixos-containers
+	@$(MAKE) --no-print-directory projects
 	npx tsc -p examples/tsconfig.json
+
+## The Pulumi projects of this repository (examples, test programs) install the package as a
+## user does: a `file:` dependency in their package.json, so npm links it and its `bin`
+## (`npx nixos-containers` works there). Scripts are off: `build` has just compiled dist/,
+## which the link points at, and the package's `prepare` would compile it again.
+PROJECTS := $(patsubst %/package.json,%,$(wildcard examples/*/package.json tests/e2e/programs/*/package.json tests/e2e/projects/*/package.json))
+projects: $(PROJECTS:%=%/node_modules/.package-lock.json)
+%/node_modules/.package-lock.json: %/package.json package.json
+	cd $* && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The release artefacts, versioned from package.json, with SHA256SUMS, in dist/release/
+## (scripts/release.sh lists them).
+release: install
+	scripts/release.sh
 
 ## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas.
 generate: build

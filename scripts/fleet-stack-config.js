@@ -7,7 +7,9 @@ const fs = require("node:fs");
 const path = require("node:path");
 const YAML = require("yaml");
 
-const [projectDir, stack, manifestPath = path.join(process.env.FLEET_STATE || ".state/fleet", "manifest.json"), user = "root"] = process.argv.slice(2);
+// The manifest defaults to the fleet's own default state, <repo>/.state/fleet (tests/hosts/fleet).
+const defaultState = process.env.FLEET_STATE || path.join(__dirname, "..", ".state", "fleet");
+const [projectDir, stack, manifestPath = path.join(defaultState, "manifest.json"), user = "root"] = process.argv.slice(2);
 if (!projectDir || !stack) {
   console.error("usage: fleet-stack-config.js <projectDir> <stack> [manifest.json] [user]");
   process.exit(2);

@@ -15,6 +15,7 @@ commands:
   render SPEC       print the Nix module that would be written for the container in SPEC
   validate SPEC     check SPEC; exit 0 when valid, 1 with one "path: message" line per problem
   preview-md [FILE] Markdown for a PR comment from \`pulumi preview --json\` (FILE or stdin)
+  --version         the version of the installed package
 
 SPEC is a YAML or JSON file with the NixosContainer arguments, including name.
 
@@ -34,6 +35,11 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    // By the package's own name (its "exports" lists package.json): the same from dist/ and when installed.
+    process.stdout.write(`${(require("pulumi-nixos-containers/package.json") as { version: string }).version}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {

@@ -1,7 +1,8 @@
 /**
  * The operations commands (`nixos-containers ls`, `status`, `start`/`stop`/
  * `restart`, `run`, `root-login`, `logs`, `show-ip`) as a user runs them: the
- * built CLI, in the project directory of examples/fleet after a real
+ * command npm linked into the project directory of examples/fleet (its
+ * package.json depends on the package; make build installs it), after a real
  * `pulumi up` on the simulated fleet, reading the stack through the real
  * Pulumi CLI.
  */
@@ -15,7 +16,9 @@ import { CONTAINER_TYPE, HOST_TYPE } from "../../provider/cli/ops/targets";
 
 const ROOT = join(__dirname, "..", "..");
 const PROJECT = join(ROOT, "examples", "fleet");
-const CLI = join(ROOT, "dist", "provider", "cli", "main.js");
+/** The project's own `nixos-containers`, the one `npx nixos-containers` runs there. */
+const binOf = (project: string) => join(project, "node_modules", ".bin", "nixos-containers");
+const CLI = binOf(PROJECT);
 const PTY = join(ROOT, "tests", "support", "pty-drive.py");
 const STACK = "ops";
 
@@ -38,7 +41,7 @@ function env(): NodeJS.ProcessEnv {
 }
 
 function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, args[0], "--stack", STACK, ...args.slice(1)], { cwd: PROJECT, env: env(), encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(CLI, [args[0], "--stack", STACK, ...args.slice(1)], { cwd: PROJECT, env: env(), encoding: "utf8", timeout: 120_000 });
   const run = { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
   printed.push(run.stdout, run.stderr);
   return run;
@@ -46,7 +49,7 @@ function cli(...args: string[]): Run {
 
 /** Runs the CLI on a real PTY (tests/support/pty-drive.py) through the given steps. */
 function onPty(steps: object[], ...args: string[]): Run {
-  const r = spawnSync("python3", [PTY, JSON.stringify(steps), process.execPath, CLI, args[0], "--stack", STACK, ...args.slice(1)], {
+  const r = spawnSync("python3", [PTY, JSON.stringify(steps), CLI, args[0], "--stack", STACK, ...args.slice(1)], {
     cwd: PROJECT,
     env: env(),
     encoding: "utf8",
@@ -110,6 +113,16 @@ describe("ls", () => {
       expect(sessions).toHaveLength(1);
       expect(new Set(sessions.map((s) => s.conn)).size).toBe(1);
     }
+  });
+
+  it("`npx nixos-containers ls` in the project directory runs the project's command, as the README says", () => {
+    // --no-install: were the command not linked into the project, npx would ask the registry instead.
+    const r = spawnSync("npx", ["--no-install", "nixos-containers", "ls", "--stack", STACK], { cwd: PROJECT, env: env(), encoding: "utf8", timeout: 120_000 });
+    printed.push(r.stdout, r.stderr);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(cli("ls").stdout);
+    expect(rows(r.stdout)).toHaveLength(7);
   });
 
   it("--json gives the system each container runs, the one the stack deployed", () => {
@@ -257,7 +270,7 @@ describe("logs", () => {
   });
 
   it("-f follows new lines until interrupted, and stops journalctl on the host", async () => {
-    const child = spawn(process.execPath, [CLI, "logs", "host1/web", "-f", "-n", "1", "--stack", STACK], { cwd: PROJECT, env: env() });
+    const child = spawn(CLI, ["logs", "host1/web", "-f", "-n", "1", "--stack", STACK], { cwd: PROJECT, env: env() });
     let out = "";
     const lineCount = () => out.split("\n").filter(Boolean).length;
     const waitFor = async (ok: () => boolean) => {
@@ -332,7 +345,7 @@ describe("a stack of NixosContainer resources (examples/basic)", () => {
       expect(basic.up().code).toBe(0);
       expect(JSON.parse(basic.exportState()).deployment.resources.map((r: { type: string }) => r.type)).toContain(CONTAINER_TYPE);
       const run = (...args: string[]) => {
-        const r = spawnSync(process.execPath, [CLI, args[0], "--stack", STACK, ...args.slice(1)], { cwd: dir, env: { ...basic.env, HOME: home, TMPDIR: home }, encoding: "utf8" });
+        const r = spawnSync(binOf(dir), [args[0], "--stack", STACK, ...args.slice(1)], { cwd: dir, env: { ...basic.env, HOME: home, TMPDIR: home }, encoding: "utf8" });
         printed.push(r.stdout, r.stderr);
         return r;
       };

@@ -5,7 +5,7 @@
  * config string sneaks past the checks fails on the host with nspawn's own message.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
 import { PulumiStack } from "../support/pulumi-cli";
@@ -16,10 +16,7 @@ let fleet: Fleet;
 let stack: PulumiStack;
 
 beforeAll(() => {
-  // The dynamic provider requires the package by its name, as a user's program resolves it.
-  rmSync(join(PROJECT, "node_modules"), { recursive: true, force: true });
-  mkdirSync(join(PROJECT, "node_modules"));
-  symlinkSync(ROOT, join(PROJECT, "node_modules", "pulumi-nixos-containers"));
+  // The project has the package as a user's has it: a dependency in its package.json, installed by make build.
   fleet = startFleet(147, 1);
   stack = new PulumiStack(PROJECT, "e2e");
   rmSync(join(PROJECT, "Pulumi.e2e.yaml"), { force: true });
@@ -29,7 +26,6 @@ beforeAll(() => {
 afterAll(() => {
   stack?.remove();
   rmSync(join(PROJECT, "Pulumi.e2e.yaml"), { force: true });
-  rmSync(join(PROJECT, "node_modules"), { recursive: true, force: true });
   fleet?.down();
 });
 
