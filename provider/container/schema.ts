@@ -244,17 +244,18 @@ export const NixosContainerInputsSchema = z
       nixosDefault: {},
     }),
     additionalCapabilities: z.array(formatted(f.capability)).optional().meta({
-      description: 'Extra capabilities for the container, e.g. ["CAP_NET_ADMIN"].',
+      description: 'Extra capabilities for the container, e.g. ["CAP_NET_ADMIN"] (systemd-nspawn --capability). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).',
       nixosOption: opt("additionalCapabilities"),
       nixosDefault: [],
     }),
     ephemeral: z.boolean().optional().meta({
-      description: "Start with an empty root in /run/nixos-containers/NAME that is removed at shutdown.",
+      description: "Start with an empty root in /run/nixos-containers/NAME that is removed at shutdown (systemd-nspawn --ephemeral). A change restarts a running container (a flag of its start script; updateStrategy \"none\" leaves it running with the old one).",
       nixosOption: opt("ephemeral"),
       nixosDefault: false,
     }),
     enableTun: z.boolean().optional().meta({
-      description: "Allow /dev/net/tun and add CAP_NET_ADMIN (for VPNs inside the container).",
+      description:
+        "Allow /dev/net/tun and add CAP_NET_ADMIN (for VPNs inside the container). A change restarts a running container (the capability is a flag of its start script; updateStrategy \"none\" leaves it running with the old one).",
       nixosOption: opt("enableTun"),
       nixosDefault: false,
     }),
@@ -298,7 +299,7 @@ export const NixosContainerInputsSchema = z
       nixosDefault: [],
     }),
     extraVeths: z.record(formatted(f.interfaceName), ExtraVethSchema).optional().meta({
-      description: "Extra veth pairs, by interface name.",
+      description: "Extra veth pairs, by interface name (systemd-nspawn --network-veth-extra; their addresses are set by the start scripts). A change restarts a running container (a flag of its start script; updateStrategy \"none\" leaves it running with the old one).",
       nixosOption: opt("extraVeths"),
       nixosDefault: {},
     }),
@@ -314,7 +315,7 @@ export const NixosContainerInputsSchema = z
       nixosDefault: true,
     }),
     timeoutStartSec: formatted(f.timeSpan).optional().meta({
-      description: 'How long the container may take to start (systemd time span, e.g. "1min").',
+      description: 'How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.',
       nixosOption: opt("timeoutStartSec"),
       nixosDefault: "1min",
     }),
@@ -324,12 +325,12 @@ export const NixosContainerInputsSchema = z
       nixosDefault: {},
     }),
     allowedDevices: z.array(AllowedDeviceSchema).optional().meta({
-      description: "Devices the container may access.",
+      description: "Devices the container may access (DeviceAllow= of its unit). A change reaches a running container without a restart: the switch's daemon-reload applies it.",
       nixosOption: opt("allowedDevices"),
       nixosDefault: [],
     }),
     tmpfs: z.array(formatted(f.tmpfsMount)).optional().meta({
-      description: 'Paths mounted as tmpfs inside the container, e.g. ["/var"].',
+      description: 'Paths mounted as tmpfs inside the container, e.g. ["/var"] (systemd-nspawn --tmpfs). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).',
       nixosOption: opt("tmpfs"),
       nixosDefault: [],
     }),
@@ -362,7 +363,7 @@ export const NixosContainerInputsSchema = z
     }),
     updateStrategy: UpdateStrategySchema.default("reload").meta({
       description:
-        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed, while changed resources limits are applied to it in place; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
+        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when settings only a start applies changed: host-side settings of its conf (network, mounts, extraFlags) or the start settings of its unit (tmpfs, additionalCapabilities, enableTun, ephemeral, extraVeths); changed resources and allowedDevices are applied to it in place by the switch, and timeoutStartSec at its next start; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged), and the run warns when it keeps running with its old system or settings.',
     }),
     deleteData: z.boolean().default(false).meta({
       description:
