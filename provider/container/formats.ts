@@ -44,6 +44,38 @@ export const ipv6: FormatCheck = {
   expected: "an IPv6 address, optionally with a prefix length (fc00::2 or fc00::2/64)",
 };
 
+/**
+ * hostAddress/localAddress: NixOS types them `nullOr str` and its scripts hand them to `ip`,
+ * which takes either family (nixpkgs' own containers-ip test runs an IPv6 pair through them).
+ */
+export const ipAddress: FormatCheck = {
+  test: (v) => ipv4.test(v) || ipv6.test(v),
+  expected: "an IPv4 or IPv6 address, optionally with a prefix length (10.231.136.2, 10.231.136.2/24, fc00::2 or fc00::2/64)",
+};
+
+export interface ParsedAddress {
+  family: 4 | 6;
+  address: string;
+  prefix?: number;
+}
+
+/** An address that passed ipAddress (or ipv4/ipv6), split into its parts. */
+export function parseAddress(v: string): ParsedAddress | undefined {
+  if (!ipAddress.test(v)) return undefined;
+  const [address, prefix] = splitPrefix(v);
+  return { family: isIPv4(address) ? 4 : 6, address, ...(prefix !== undefined && { prefix: Number(prefix) }) };
+}
+
+/**
+ * An IPv4 address with bits set below its prefix (10.0.0.2/24). Linux refuses it as a route
+ * destination ("Invalid prefix for given prefix length"); IPv6 routes are masked instead.
+ */
+export function hasHostBitsUnderPrefix(a: ParsedAddress): boolean {
+  if (a.family !== 4 || a.prefix === undefined || a.prefix === 32) return false;
+  const bits = a.address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  return bits % 2 ** (32 - a.prefix) !== 0;
+}
+
 export const mac: FormatCheck = {
   test: (v) => /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(v),
   expected: "a MAC address of six hex pairs separated by colons (02:00:00:00:00:01)",

@@ -7,7 +7,11 @@ import type { NixosContainerArgs } from "./schema";
 import { PRIVATE_NETWORK_ONLY } from "./schema";
 import { PRIVATE_NETWORK_NAME_LIMIT } from "./names";
 import { sizeInBytes } from "./resources";
+<<<<<<< HEAD
 import type { Problem } from "../inputs/problems";
+=======
+import { hasHostBitsUnderPrefix, parseAddress } from "./formats";
+>>>>>>> issue-25
 
 
 export function crossFieldProblems(args: NixosContainerArgs, name: string): { errors: Problem[]; warnings: Problem[] } {
@@ -69,6 +73,9 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
       }
     }
   }
+
+  if (args.privateNetwork) errors.push(...addressProblems(args, [], `ve-${name}`, true));
+  for (const [veth, options] of Object.entries(args.extraVeths ?? {})) errors.push(...addressProblems(options, ["extraVeths", veth], veth, false));
 
   const seenPorts = new Map<string, number>();
   (args.forwardPorts ?? []).forEach((p, i) => {
@@ -132,6 +139,85 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     });
   }
   return { errors: errors.map((e) => ({ ...e, rule: true as const })), warnings };
+}
+
+interface VethAddresses {
+  hostBridge?: string;
+  hostAddress?: string;
+  hostAddress6?: string;
+  localAddress?: string;
+  localAddress6?: string;
+}
+
+/**
+ * Addresses NixOS takes (its options are plain strings) but the container's start scripts
+ * then fail on, so that the container never starts: nixpkgs' containerInit (inside, under
+ * `-e`) and postStart (on the host, errexit). `hostIface` is the veth's host-side name; `main`
+ * is the container's own veth, whose hostAddress the container also makes its default route.
+ */
+function addressProblems(v: VethAddresses, at: string[], hostIface: string, main: boolean): Problem[] {
+  const problems: Problem[] = [];
+  const problem = (key: keyof VethAddresses, message: string) => problems.push({ path: [...at, key], message });
+  const host = v.hostAddress === undefined ? undefined : parseAddress(v.hostAddress);
+  const host6 = v.hostAddress6 === undefined ? undefined : parseAddress(v.hostAddress6);
+  const local = v.localAddress === undefined ? undefined : parseAddress(v.localAddress);
+  const local6 = v.localAddress6 === undefined ? undefined : parseAddress(v.localAddress6);
+  const inside = main ? "eth0" : hostIface;
+
+  if (main) {
+    // containerInit: `ip route add default via $HOST_ADDRESS` (and `ip -6 route add default via
+    // $HOST_ADDRESS6`); a gateway is an address, never address/prefix.
+    for (const [key, a] of [["hostAddress", host], ["hostAddress6", host6]] as const) {
+      if (a?.prefix === undefined) continue;
+      problem(
+        key,
+        `${key} takes no prefix length: the container makes it its default gateway ("ip${key === "hostAddress6" ? " -6" : ""} route add default via ${v[key]}" in its start script, which ip refuses), so the container would not start; write "${a.address}" (a prefix belongs on ${key === "hostAddress6" ? "localAddress6" : "localAddress, with hostBridge"})`,
+      );
+    }
+    if (host?.family === 6 && host6 !== undefined) {
+      problem(
+        "hostAddress",
+        `hostAddress is an IPv6 address and hostAddress6 is set too: the container's start script makes each its IPv6 default route, and the second "ip -6 route add default" fails (File exists), so the container would not start; give the host's IPv6 address in one of them only`,
+      );
+    }
+  } else if (host !== undefined && hasHostBitsUnderPrefix(host)) {
+    // containerInit: `ip route add HOSTADDRESS dev VETH`.
+    problem(
+      "hostAddress",
+      `hostAddress "${v.hostAddress}": the container routes to it with "ip route add ${v.hostAddress} dev ${hostIface}", which Linux refuses for an IPv4 address with bits set below its prefix (Invalid prefix for given prefix length), so the container would not start; write "${host.address}"`,
+    );
+  }
+  // postStart, without a bridge: `ip route add LOCALADDRESS dev HOSTIFACE` on the host.
+  if (local !== undefined && v.hostBridge === undefined && hasHostBitsUnderPrefix(local)) {
+    problem(
+      "localAddress",
+      `localAddress "${v.localAddress}" has a prefix length, which needs hostBridge: without a bridge the host routes to the container with "ip route add ${v.localAddress} dev ${hostIface}", which Linux refuses for an IPv4 address with bits set below its prefix (Invalid prefix for given prefix length), so the container would not start; write "${local.address}" (routed as /32), or put ${main ? "the container" : "this veth"} on a bridge with hostBridge`,
+    );
+  }
+  // The same IPv6 address given twice: the second `ip -6 addr add` fails (address already assigned).
+  const same = (a?: { address: string }, b?: { address: string }) => a !== undefined && b !== undefined && expandIPv6(a.address) === expandIPv6(b.address);
+  if (local?.family === 6 && same(local, local6)) {
+    problem("localAddress", `localAddress and localAddress6 are the same address: ${inside} would get it twice ("ip -6 addr add" fails: address already assigned), so the container would not start; give it in localAddress6 only`);
+  }
+  if (!main && host?.family === 6 && same(host, host6)) {
+    problem("hostAddress", `hostAddress and hostAddress6 are the same address: ${hostIface} would get it twice ("ip -6 addr add" fails: address already assigned), so the container would not start; give it in hostAddress6 only`);
+  }
+  return problems;
+}
+
+/** An IPv6 address in one canonical spelling, to compare two of them. */
+function expandIPv6(address: string): string {
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  let text = address.toLowerCase();
+  if (tail) {
+    const [a, b, c, d] = tail[1].split(".").map(Number);
+    text = text.slice(0, -tail[1].length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, rest] = text.includes("::") ? text.split("::") : [text, undefined];
+  const left = head ? head.split(":") : [];
+  const right = rest ? rest.split(":") : [];
+  const groups = rest === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return groups.map((g) => parseInt(g, 16).toString(16)).join(":");
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

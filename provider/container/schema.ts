@@ -127,23 +127,32 @@ export const ResourcesSchema = z
       "Resource limits of the container as a whole: settings of the host's unit container@NAME.service. A change is applied to the running container without a restart (systemd applies a changed unit's resource settings when the switch reloads it), unless NixOS restarts the container anyway (autoStart with restartIfChanged) or updateStrategy is \"restart\".",
   });
 
+/*
+ * The addresses of a veth pair, as the container's start scripts use them (reference C.4;
+ * nixpkgs' containerInit and postStart): the host side gets hostAddress and a route to
+ * localAddress; the container side gets localAddress and a route to hostAddress. `ip` takes
+ * either family for hostAddress/localAddress; hostAddress6/localAddress6 are IPv6 only.
+ * rules.ts refuses the combinations those `ip` commands reject.
+ */
 const networkFields = {
   hostBridge: formatted(f.interfaceName).optional().meta({
     description:
       "Put the host side of the veth pair into this bridge. Only one of hostBridge and hostAddress/hostAddress6 can be given. Requires privateNetwork.",
     nixosOption: opt("hostBridge"),
   }),
-  hostAddress: formatted(f.ipv4).optional().meta({
-    description: "IPv4 address of the host side of the veth pair (not used with hostBridge). Requires privateNetwork.",
+  hostAddress: formatted(f.ipAddress).optional().meta({
+    description:
+      "Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.",
     nixosOption: opt("hostAddress"),
   }),
   hostAddress6: formatted(f.ipv6).optional().meta({
-    description: "IPv6 address of the host side of the veth pair (not used with hostBridge). Requires privateNetwork.",
+    description:
+      "IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.",
     nixosOption: opt("hostAddress6"),
   }),
-  localAddress: formatted(f.ipv4).optional().meta({
+  localAddress: formatted(f.ipAddress).optional().meta({
     description:
-      "IPv4 address of eth0 in the container, optionally with a prefix (default /32; give the bridge's prefix with hostBridge). Requires privateNetwork.",
+      "Address of eth0 in the container, IPv4 or IPv6, optionally with a prefix length (default /32 for IPv4, /128 for IPv6). The host routes it to ve-NAME and names it NAME.containers in its /etc/hosts; the ipAddress output shows it (nixos-container show-ip only an IPv4 one). An IPv4 prefix needs hostBridge (give the bridge's prefix): without a bridge the host routes exactly this address. Requires privateNetwork.",
     nixosOption: opt("localAddress"),
   }),
   localAddress6: formatted(f.ipv6).optional().meta({
@@ -152,8 +161,34 @@ const networkFields = {
   }),
 };
 
+const veth = (option: string) => opt(`extraVeths.<veth>.${option}`);
+
+/** An extra veth: the same addresses, without the default route the main veth's hostAddress gives. */
 export const ExtraVethSchema = z
-  .object(networkFields)
+  .object({
+    hostBridge: formatted(f.interfaceName).optional().meta({
+      description: "Put the host side of this veth into this bridge. Only one of hostBridge and hostAddress/hostAddress6 can be given.",
+      nixosOption: veth("hostBridge"),
+    }),
+    hostAddress: formatted(f.ipAddress).optional().meta({
+      description:
+        "Address of the host side of this veth, IPv4 or IPv6: the host's end gets it, and the container routes to it over this veth (no default route). An IPv4 address takes no prefix length. Not used with hostBridge.",
+      nixosOption: veth("hostAddress"),
+    }),
+    hostAddress6: formatted(f.ipv6).optional().meta({
+      description: "IPv6 address of the host side of this veth; the container routes to it over this veth. Not used with hostBridge.",
+      nixosOption: veth("hostAddress6"),
+    }),
+    localAddress: formatted(f.ipAddress).optional().meta({
+      description:
+        "Address of this veth in the container, IPv4 or IPv6, optionally with a prefix length; the host routes it to its end of the veth. An IPv4 prefix needs hostBridge on this veth.",
+      nixosOption: veth("localAddress"),
+    }),
+    localAddress6: formatted(f.ipv6).optional().meta({
+      description: "IPv6 address of this veth in the container, optionally with a prefix length.",
+      nixosOption: veth("localAddress6"),
+    }),
+  })
   .strict()
   .meta({ description: "An extra veth pair; its attribute name is the interface name (--network-veth-extra)." });
 
@@ -177,7 +212,7 @@ export const NixosContainerInputsSchema = z
       .optional()
       .meta({
         description:
-          "The container's NixOS configuration: an object rendered to Nix (use the nix`…` template or {\"$nix\": \"…\"} for raw Nix such as `with pkgs; [ vim ]`), or a string holding a whole NixOS module used as is. Everything here lands world-readable in /nix/store: never put secrets in it. Exclusive with flake and path. With none of config, path and flake the container runs a bare NixOS (the module renders `config = { ... }: { };`), as `nixos-container create` without --config gives.",
+          "The container's NixOS configuration: an object rendered to Nix (use the nix`…` template or {\"$nix\": \"…\"} for raw Nix such as `with pkgs; [ vim ]`, which sees the container's own pkgs), or a string holding a whole NixOS module used as is, where `pkgs` and `lib` outside the module's function are the host's (for a definition built on the host's packages, e.g. `let customPkgs = pkgs.appendOverlays [ … ]; in { ... }: { nixpkgs.pkgs = customPkgs; }`). Everything here lands world-readable in /nix/store: never put secrets in it. Exclusive with flake and path. With none of config, path and flake the container runs a bare NixOS (the module renders `config = { ... }: { };`), as `nixos-container create` without --config gives.",
         nixosOption: opt("config"),
       }),
     // Unlike nixpkgs, path lands in NAME.conf (SYSTEM_PATH=) and in the unit's ExecReload
@@ -209,17 +244,18 @@ export const NixosContainerInputsSchema = z
       nixosDefault: {},
     }),
     additionalCapabilities: z.array(formatted(f.capability)).optional().meta({
-      description: 'Extra capabilities for the container, e.g. ["CAP_NET_ADMIN"].',
+      description: 'Extra capabilities for the container, e.g. ["CAP_NET_ADMIN"] (systemd-nspawn --capability). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).',
       nixosOption: opt("additionalCapabilities"),
       nixosDefault: [],
     }),
     ephemeral: z.boolean().optional().meta({
-      description: "Start with an empty root in /run/nixos-containers/NAME that is removed at shutdown.",
+      description: "Start with an empty root in /run/nixos-containers/NAME that is removed at shutdown (systemd-nspawn --ephemeral). A change restarts a running container (a flag of its start script; updateStrategy \"none\" leaves it running with the old one).",
       nixosOption: opt("ephemeral"),
       nixosDefault: false,
     }),
     enableTun: z.boolean().optional().meta({
-      description: "Allow /dev/net/tun and add CAP_NET_ADMIN (for VPNs inside the container).",
+      description:
+        "Allow /dev/net/tun and add CAP_NET_ADMIN (for VPNs inside the container). A change restarts a running container (the capability is a flag of its start script; updateStrategy \"none\" leaves it running with the old one).",
       nixosOption: opt("enableTun"),
       nixosDefault: false,
     }),
@@ -263,7 +299,7 @@ export const NixosContainerInputsSchema = z
       nixosDefault: [],
     }),
     extraVeths: z.record(formatted(f.interfaceName), ExtraVethSchema).optional().meta({
-      description: "Extra veth pairs, by interface name.",
+      description: "Extra veth pairs, by interface name (systemd-nspawn --network-veth-extra; their addresses are set by the start scripts). A change restarts a running container (a flag of its start script; updateStrategy \"none\" leaves it running with the old one).",
       nixosOption: opt("extraVeths"),
       nixosDefault: {},
     }),
@@ -279,7 +315,7 @@ export const NixosContainerInputsSchema = z
       nixosDefault: true,
     }),
     timeoutStartSec: formatted(f.timeSpan).optional().meta({
-      description: 'How long the container may take to start (systemd time span, e.g. "1min").',
+      description: 'How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.',
       nixosOption: opt("timeoutStartSec"),
       nixosDefault: "1min",
     }),
@@ -289,12 +325,12 @@ export const NixosContainerInputsSchema = z
       nixosDefault: {},
     }),
     allowedDevices: z.array(AllowedDeviceSchema).optional().meta({
-      description: "Devices the container may access.",
+      description: "Devices the container may access (DeviceAllow= of its unit). A change reaches a running container without a restart: the switch's daemon-reload applies it.",
       nixosOption: opt("allowedDevices"),
       nixosDefault: [],
     }),
     tmpfs: z.array(formatted(f.tmpfsMount)).optional().meta({
-      description: 'Paths mounted as tmpfs inside the container, e.g. ["/var"].',
+      description: 'Paths mounted as tmpfs inside the container, e.g. ["/var"] (systemd-nspawn --tmpfs). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).',
       nixosOption: opt("tmpfs"),
       nixosDefault: [],
     }),
@@ -327,7 +363,7 @@ export const NixosContainerInputsSchema = z
     }),
     updateStrategy: UpdateStrategySchema.default("reload").meta({
       description:
-        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when host-side settings (network, mounts, flags) changed, while changed resources limits are applied to it in place; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged).',
+        'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when settings only a start applies changed: host-side settings of its conf (network, mounts, extraFlags) or the start settings of its unit (tmpfs, additionalCapabilities, enableTun, ephemeral, extraVeths); changed resources and allowedDevices are applied to it in place by the switch, and timeoutStartSec at its next start; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged), and the run warns when it keeps running with its old system or settings.',
     }),
     deleteData: z.boolean().default(false).meta({
       description:

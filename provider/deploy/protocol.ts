@@ -17,8 +17,8 @@ export interface ContainerFacts {
   unit?: Map<string, string>;
   /** Journal lines (ops-scripts.ts: the last lines of a failed unit). */
   journal?: string[];
-  /** `systemctl show` of the unit's resource-control properties (scripts.UNIT_LIMIT_PROPERTIES), or null. */
-  limits?: string | null;
+  /** container@NAME.service as `systemctl cat` prints it, or null when there is none (unit-change.ts). */
+  unitFile?: string | null;
 }
 
 export interface ScriptReport {
@@ -62,8 +62,8 @@ export function parseReport(stdout: string): ScriptReport {
       case "ACTIVE":
         facts(first).active = tail || "unknown";
         break;
-      case "LIMITS":
-        facts(first).limits = decode(tail);
+      case "UNITFILE":
+        facts(first).unitFile = decode(tail);
         break;
       case "PROFILE":
         facts(first).profile = tail === "-" ? null : tail;

@@ -14,6 +14,7 @@ import { parseReport, hostSideSettings, addressFromConf, parseConf, type Contain
 import { errorExcerpt, readRebuildOutput, type RebuildOutcome } from "./rebuild-output";
 import * as scripts from "./scripts";
 import { elapsed, type Progress } from "./progress";
+import { unitChange } from "./unit-change";
 import type { RoundTally } from "./summary";
 import { leaveMessage, ownerRecord, ownerVerdict, parseOwnerRecord, refusalMessage, takeoverMessage, type OwnerVerdict } from "./ownership";
 
@@ -285,8 +286,10 @@ async function revert(host: Host, names: string[], profileLink?: string): Promis
 
 /**
  * After the switch: a running container that NixOS did not restart still
- * runs its old system (reference E.3); reload or restart it as its update
- * strategy says, update flake containers, remove data of deleted ones.
+ * runs its old system, its old conf and its old start settings (reference
+ * E.3); reload or restart it as its update strategy says, update flake
+ * containers, remove data of deleted ones. With updateStrategy "none" it is
+ * left as it runs, and said so.
  */
 async function bringOntoNewSystem(
   host: Host,
@@ -305,24 +308,48 @@ async function bringOntoNewSystem(
     const now = after.containers.get(c.name) ?? {};
     if (c.kind === "delete") return { name: c.name, action: "none", awaitStop: action !== "boot", deleteData: c.deleteData && action !== "boot" };
     if (action === "boot") return { name: c.name, action: "none" };
-    if (c.flake) return { name: c.name, action: "update" };
+    const running = now.active === "active";
+    const unit = unitChange(old.unitFile, now.unitFile);
+    // What only a restart brings to a container that ran before the switch: its conf's host-side
+    // settings (read by the start script) and its unit's start settings (unit-change.ts). One
+    // without a conf before cannot have run: the switch started it with the new ones.
+    const reasons =
+      old.conf == null
+        ? []
+        : [
+            ...(hostSideSettings(old.conf) !== hostSideSettings(now.conf) ? [`its host-side settings (${c.name}.conf)`] : []),
+            ...(unit.restart.length > 0 ? [`its start settings (${unit.restart.join(", ")} of ${unitName(c.name)})`] : []),
+          ];
+    if (c.flake) {
+      // nixos-container update builds the flake and reloads; new start settings need a restart after it.
+      const restart = running && reasons.length > 0 && c.updateStrategy !== "none";
+      if (running && reasons.length > 0 && !restart) progress.warn(`${host.label}: ${keepsOld(c.name, reasons, true)}`);
+      return { name: c.name, action: "update", restartAfter: restart };
+    }
     if (outcome.startedUnits.includes(unitName(c.name))) {
       actions.set(c.name, "started-by-switch");
       return { name: c.name, action: "none" };
     }
-    const confChanged = (old.conf ?? null) !== (now.conf ?? null);
-    const limitsChanged = (old.limits ?? null) !== (now.limits ?? null);
-    if (now.active !== "active" || (!confChanged && !limitsChanged) || c.updateStrategy === "none") return { name: c.name, action: "none" };
-    if (!confChanged) {
-      // Only the unit's resource control changed. The switch's daemon-reload has applied it to the
-      // running container already (systemd re-applies a reloaded unit's cgroup settings), so
-      // nothing needs a restart, unless the strategy asks for one on every change.
-      if (c.updateStrategy === "restart") return { name: c.name, action: "restart" };
-      progress.status(`${host.label}: new resource limits of ${c.name} applied to the running container, no restart`);
+    const systemChanged = (old.conf ?? null) !== (now.conf ?? null);
+    if (!running || (!systemChanged && reasons.length + unit.applied.length + unit.later.length === 0)) return { name: c.name, action: "none" };
+    if (c.updateStrategy === "none") {
+      if (reasons.length > 0 || systemChanged) progress.warn(`${host.label}: ${keepsOld(c.name, reasons.length > 0 ? reasons : ["its system"], reasons.length > 0)}`);
       return { name: c.name, action: "none" };
     }
-    const needsRestart = c.updateStrategy === "restart" || hostSideSettings(old.conf) !== hostSideSettings(now.conf);
-    return { name: c.name, action: needsRestart ? "restart" : "reload" };
+    if (c.updateStrategy === "restart") return { name: c.name, action: "restart" };
+    if (reasons.length > 0) {
+      progress.status(`${host.label}: ${c.name}: ${reasons.join(" and ")} changed; restarting it`);
+      return { name: c.name, action: "restart" };
+    }
+    if (systemChanged) return { name: c.name, action: "reload" };
+    // Only settings the switch has applied already, or that apply at the unit's next step.
+    progress.status(
+      `${host.label}: ${c.name}: ${[
+        ...(unit.applied.length > 0 ? [`${unit.applied.join(", ")} applied to the running container by the switch's daemon-reload`] : []),
+        ...(unit.later.length > 0 ? [`${unit.later.join(", ")} take${unit.later.length === 1 ? "s" : ""} effect at its next start or stop`] : []),
+      ].join("; ")}, no restart`,
+    );
+    return { name: c.name, action: "none" };
   });
   const acting = steps.filter((s) => s.action !== "none");
   if (acting.length > 0) progress.status(`${host.label}: ${acting.map((s) => `${s.action} ${s.name}`).join(", ")}`);
@@ -340,6 +367,12 @@ async function bringOntoNewSystem(
   }
   if (!report.complete) throw new HostError(host.id, "activation", `${host.label}: the steps after nixos-rebuild did not finish: ${result.stderr.trim()}`);
   return { report, actions, failures };
+}
+
+/** What updateStrategy "none" leaves a running container with, and how to apply it by hand. */
+function keepsOld(name: string, what: string[], restart: boolean): string {
+  const how = restart ? `restart it to apply (systemctl restart ${unitName(name)} on the host, or nixos-containers restart ${name})` : `reload it to activate it in place (systemctl reload ${unitName(name)})`;
+  return `${name} keeps running with the old ${what.map((w) => w.replace(/^its /, "")).join(" and ")}: updateStrategy is "none"; ${how}`;
 }
 
 /** The indented `  | ` lines printed before each `DID name …` line. */

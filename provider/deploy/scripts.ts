@@ -8,13 +8,6 @@ import { shellQuote as sq } from "../host/shell";
 import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, OWNER_DIR, STATE_DIR } from "./layout";
 
 /**
- * The resource-control properties of container@NAME.service as `systemctl show` names them
- * (CPUQuota= is shown as CPUQuotaPerSecUSec). A change between before and after the switch is a
- * changed limit, whatever the units it was written in.
- */
-export const UNIT_LIMIT_PROPERTIES = ["MemoryMax", "MemoryHigh", "MemorySwapMax", "CPUQuotaPerSecUSec", "CPUWeight", "AllowedCPUs", "TasksMax", "IOWeight"];
-
-/**
  * Shared helpers: base64 of a file or `-` when it does not exist; the unit
  * state of several containers from one systemctl call (one line per unit, in
  * order; names are validated, so the unquoted list splits only at spaces;
@@ -42,8 +35,8 @@ run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report 
   [ $rc -eq 0 ] || [ "$what" = update ] || systemctl status --no-pager --lines=10 "container@$name.service" 2>&1 | sed 's/^/  | /'
   echo "DID $name $what $rc"
 }
-report_limits() { # the resource control systemd has for each container unit (what resources sets)
-  for n in "$@"; do echo "LIMITS $n $(systemctl show container@$n.service -p ${UNIT_LIMIT_PROPERTIES.join(",")} 2>/dev/null | base64 -w0)"; done
+report_units() { # each container's unit as systemd has it (unit-change.ts compares them)
+  for n in "$@"; do echo "UNITFILE $n $(systemctl cat container@$n.service 2>/dev/null | base64 -w0)"; done
 }
 is_flake_host() { [ -e /etc/nixos/flake.nix ]; }
 stage_for_flake() { if is_flake_host && git -C /etc/nixos rev-parse --is-inside-work-tree >/dev/null 2>&1; then git -C /etc/nixos add -A -- pulumi-containers >/dev/null; fi; }
@@ -126,7 +119,7 @@ for name in ${names.map(sq).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
 done
 report_active ${names.map(sq).join(" ")}
-report_limits ${names.map(sq).join(" ")}
+report_units ${names.map(sq).join(" ")}
 echo "END"
 `;
 }
@@ -241,7 +234,7 @@ report() { # report EXIT: the rebuild's exit status, then what the new configura
     echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
   done
   report_active ${names.map(sq).join(" ")}
-  report_limits ${names.map(sq).join(" ")}
+  report_units ${names.map(sq).join(" ")}
   echo "SYSPROFILE $prev"
   echo "END"
 }
@@ -271,6 +264,8 @@ export interface PostStep {
   deleteData?: boolean;
   /** Only for removed containers: wait until the unit has stopped. */
   awaitStop?: boolean;
+  /** Only for "update" (flake containers): restart it afterwards if it runs (new start settings). */
+  restartAfter?: boolean;
 }
 
 /**
@@ -285,6 +280,7 @@ export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonl
     const parts: string[] = [];
     if (s.action === "update") parts.push(`run_step ${name} update nixos-container update ${name}`);
     else if (s.action !== "none") parts.push(`if systemctl is-active --quiet ${unit}; then run_step ${name} ${s.action} systemctl ${s.action} ${unit}; fi`);
+    if (s.action === "update" && s.restartAfter) parts.push(`if systemctl is-active --quiet ${unit}; then run_step ${name} restart systemctl restart ${unit}; fi`);
     if (s.awaitStop) parts.push(`i=0; while systemctl is-active --quiet ${unit} && [ $i -lt 120 ]; do sleep 0.5; i=$((i+1)); done`);
     if (s.deleteData) {
       parts.push(

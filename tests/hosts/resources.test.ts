@@ -3,7 +3,8 @@
  * over real SSH: `systemctl show` reports what the host configuration set, in systemd's
  * formats; a changed limit reaches a running container at the switch's daemon-reload, with a
  * restart only where NixOS restarts a changed unit (reference E.3); a flag nspawn does not know
- * fails the start with nspawn's own message.
+ * fails the start with nspawn's own message; a running container's record holds the
+ * systemd-nspawn words it was started with, which only a restart renews.
  */
 import { Fleet, startFleet, containerModule } from "./helpers";
 
@@ -101,4 +102,77 @@ test("an option systemd-nspawn does not know fails the start with nspawn's own m
 
   f.ok(1, "systemctl start container@good.service");
   expect(f.ok(1, "systemctl is-active container@good.service")).toBe("active\n");
+});
+
+describe("the systemd-nspawn start line of a running container", () => {
+  const nspawn = (name: string): string[] => f.unitState(1, name).nspawn;
+  const unitPath = () => /^PATH=(\/nix\/store\/[a-z0-9]{32}-[^/:]+\/s?bin:?)+$/;
+
+  test("is the start script's, word for word, in its order (nixpkgs' startScript)", () => {
+    f.setContainers(1, {
+      full: containerModule(
+        "full",
+        `    config = {}; privateNetwork = true; hostAddress = "10.6.0.1"; localAddress = "10.6.0.2"; privateUsers = "pick";
+    forwardPorts = [ { hostPort = 8080; containerPort = 80; } { protocol = "udp"; hostPort = 53; } ];
+    interfaces = [ "eth7" ]; macvlans = [ "eth8" ]; tmpfs = [ "/var" "/tmp:mode=1777" ];
+    additionalCapabilities = [ "CAP_SYS_TIME" ]; enableTun = true;
+    extraVeths = { vz2 = { }; vz1 = { hostAddress = "10.7.0.1"; }; };
+    bindMounts = { "/srv" = { hostPath = "/srv/full"; isReadOnly = false; }; };
+    extraFlags = [ "--drop-capability=CAP_SYS_CHROOT" ];`,
+      ),
+      eph: containerModule("eph", "    config = {}; ephemeral = true;"),
+    });
+    f.ok(1, "nixos-rebuild switch");
+    f.ok(1, "systemctl start container@full.service container@eph.service");
+    const system = (n: string) => f.ok(1, `sed -n 's/^SYSTEM_PATH=//p' /etc/nixos-containers/${n}.conf`).trim();
+    const setenv = (vars: Record<string, string>) =>
+      ["PRIVATE_NETWORK", "PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "LOCAL_MAC_ADDRESS", "HOST_PORT"].flatMap((v) => ["--setenv", `${v}=${vars[v] ?? ""}`]);
+    const nixBinds = (name: string, idmap: string) => [
+      `--bind-ro=/nix/store:/nix/store${idmap}`,
+      `--bind-ro=/nix/var/nix/db:/nix/var/nix/db${idmap}`,
+      `--bind-ro=/nix/var/nix/daemon-socket:/nix/var/nix/daemon-socket${idmap}`,
+      `--bind=/nix/var/nix/profiles/per-container/${name}:/nix/var/nix/profiles${idmap}`,
+      `--bind=/nix/var/nix/gcroots/per-container/${name}:/nix/var/nix/gcroots${idmap}`,
+    ];
+    expect(nspawn("full")).toEqual([
+      "--keep-unit", "-M", "full", "-D", "/var/lib/nixos-containers/full",
+      "--private-network", "--private-users=pick", "--network-veth", "--port=tcp:8080:80", "--port=udp:53:53",
+      "--network-veth-extra=vz1", "--network-veth-extra=vz2", "--network-interface=eth7", "--network-macvlan=eth8",
+      "--notify-ready=yes", "--kill-signal=SIGRTMIN+3", ...nixBinds("full", ":idmap"), "--link-journal=try-guest",
+      ...setenv({ PRIVATE_NETWORK: "1", PRIVATE_USERS: "pick", HOST_ADDRESS: "10.6.0.1", LOCAL_ADDRESS: "10.6.0.2", HOST_PORT: "tcp:8080:80,udp:53:53" }),
+      "--setenv", expect.stringMatching(unitPath()),
+      "--capability=CAP_SYS_TIME,CAP_NET_ADMIN", "--tmpfs=/var", "--tmpfs=/tmp:mode=1777",
+      "--bind=/srv/full:/srv", "--drop-capability=CAP_SYS_CHROOT",
+      expect.stringMatching(/^\/nix\/store\/[a-z0-9]{32}-container-init$/), `${system("full")}/init`,
+    ]);
+    expect(nspawn("eph")).toEqual([
+      "--keep-unit", "-M", "eph", "-D", "/run/nixos-containers/eph", "--private-users=no",
+      "--notify-ready=yes", "--kill-signal=SIGRTMIN+3", ...nixBinds("eph", ""),
+      ...setenv({ PRIVATE_USERS: "no" }), "--setenv", expect.stringMatching(unitPath()), "--ephemeral",
+      expect.stringMatching(/^\/nix\/store\/[a-z0-9]{32}-container-init$/), `${system("eph")}/init`,
+    ]);
+    f.ok(1, "systemctl stop container@full.service container@eph.service");
+  });
+
+  test("a switch that does not restart the container keeps its start line, and applies DeviceAllow; a restart takes the new one", () => {
+    f.setContainers(1, { line: containerModule("line", '    config = {}; tmpfs = [ "/var" ];') });
+    f.ok(1, "nixos-rebuild switch");
+    f.ok(1, "systemctl start container@line.service");
+    const before = f.unitState(1, "line");
+    expect(before.cgroup.DeviceAllow).toEqual([]);
+
+    f.setContainers(1, { line: containerModule("line", '    config = {}; tmpfs = [ "/srv" ]; allowedDevices = [ { node = "/dev/fuse"; modifier = "rw"; } ];') });
+    expect(f.ok(1, "nixos-rebuild switch 2>&1")).toContain("NOT restarting the following changed units: container@line.service");
+    const after = f.unitState(1, "line");
+    expect(after).toMatchObject({ starts: before.starts, nspawn: before.nspawn });
+    expect(after.nspawn).toContain("--tmpfs=/var");
+    expect(after.cgroup.DeviceAllow).toEqual(["/dev/fuse rw"]);
+    expect(f.ok(1, "systemctl show container@line.service -p DeviceAllow")).toBe("DeviceAllow=/dev/fuse rw\n");
+
+    f.ok(1, "systemctl restart container@line.service");
+    const restarted = f.unitState(1, "line");
+    expect(restarted.starts).toBe(before.starts + 1);
+    expect(restarted.nspawn).toContain("--tmpfs=/srv");
+    expect(restarted.nspawn).not.toContain("--tmpfs=/var");
+  });
 });

@@ -164,7 +164,7 @@ describe("after the switch (reference E.3)", () => {
     await pool.closeAll();
   });
 
-  it("updates a flake container with nixos-container update, and never an ordinary one", async () => {
+  it("updates a flake container with nixos-container update (and restarts it for new start settings), and never an ordinary one", async () => {
     fleet.ok(1, "mkdir -p /srv/flakes/web && printf '{ outputs = { self }: { v = 1; }; }\\n' > /srv/flakes/web/flake.nix");
     const { engine, pool } = newEngine(fleet, 1);
     const spec = specFor(fleet, 1, { name: "flaky", autoStart: true, flake: "path:/srv/flakes/web" });
@@ -176,6 +176,12 @@ describe("after the switch (reference E.3)", () => {
     expect(r2.postAction).toBe("update");
     expect(fleet.unitState(1, "flaky").system).not.toBe(first);
     expect(fleet.unitState(1, "flaky").system).toBe(r2.state.systemPath);
+    // New start settings of its unit: updated, then restarted, so that it runs with them.
+    const starts = fleet.unitState(1, "flaky").starts;
+    const r3 = await engine.apply(changeFor({ ...spec, timeoutStartSec: "2min", tmpfs: ["/var/cache"] }, "update"));
+    expect(r3.postAction).toBe("restart");
+    expect(fleet.unitState(1, "flaky").starts).toBe(starts + 1);
+    expect(fleet.unitState(1, "flaky").nspawn).toContain("--tmpfs=/var/cache");
     const updates = fleet.events(1).filter((e) => e.event === "container-update").map((e) => e.container);
     expect(updates.filter((n) => n === "flaky").length).toBeGreaterThanOrEqual(2);
     expect(updates.filter((n) => n !== "flaky")).toEqual([]);

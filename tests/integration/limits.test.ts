@@ -33,7 +33,7 @@ it('updateStrategy "reload": a changed limit reaches the running container in pl
   expect(r.after).toMatchObject({ pid: r.before.pid, starts: r.before.starts, reloads: r.before.reloads, state: "active" });
   expect(r.ops).toEqual(["cgroup-applied"]);
   expect(r.result.postAction).toBe("none");
-  expect(r.progress).toContain("host1: new resource limits of inplace applied to the running container, no restart");
+  expect(r.progress).toContain("host1: inplace: MemoryMax applied to the running container by the switch's daemon-reload, no restart");
 });
 
 it("the same with autoStart: the provider's restartIfChanged = false keeps NixOS from restarting it", async () => {

@@ -64,6 +64,10 @@ const CASES: Record<string, Record<string, unknown>> = {
     localMacAddress: "02:00:00:00:00:01",
   },
   "network-bridge": { config: {}, privateNetwork: true, hostBridge: "br0", localAddress: "10.0.0.20/24" },
+  // nixpkgs' containers-ip (webserver6): IPv6 in hostAddress/localAddress, which NixOS takes as it takes IPv4.
+  "network-ipv6": { config: {}, privateNetwork: true, hostAddress: "fc00::2", localAddress: "fc00::1" },
+  "network-ipv6-prefix": { config: {}, privateNetwork: true, hostAddress: "fd00::1", localAddress: "fd00::2/64", localAddress6: "fd00:1::2/64" },
+  "extraVeths-ipv6": { config: {}, extraVeths: { veth3: { hostAddress: "fd00:3::1/64", localAddress: "fd00:3::2/64" }, veth4: { hostAddress: "fd00:4::1", localAddress6: "fd00:4::2" } } },
   forwardPorts: { config: {}, privateNetwork: true, hostAddress: "10.1.0.1", localAddress: "10.1.0.2", forwardPorts: [{ hostPort: 8080, containerPort: 80 }, { protocol: "udp", hostPort: 53 }] },
   "name-with-dash": { name: "web-2", config: {} },
   resources: { config: {}, resources: { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 } },
@@ -173,6 +177,19 @@ describe("a spec with no config, path or flake", () => {
     const empty = evaluateOnHost(join(dir, "web.nix"));
     expect(empty.status).not.toBe(0);
     expect(empty.stderr).toContain("error: The option `containers.web.path' was accessed but has no value defined. Try setting the option.");
+  });
+});
+
+describe.each(["network-ipv6", "network-ipv6-prefix", "extraVeths-ipv6"])("the IPv6 forms of hostAddress/localAddress: %s", (name) => {
+  it("evaluate as a host's container with the containers module's own option types", () => {
+    const { spec } = render(name);
+    const dir = mkdtempSync(join(tmpdir(), "ipv6-"));
+    writeFileSync(join(dir, "configuration.nix"), `{ imports = [ ${join(GOLDEN, `${name}.nix`)} ]; networking.hostName = "h"; system.stateVersion = "25.11"; }\n`);
+    const r = spawnSync("nix-instantiate", ["--readonly-mode", "--eval", "--strict", "--json", HOST_EVAL, "--argstr", "configuration", join(dir, "configuration.nix")], { encoding: "utf8", env: MACHINE_NIX_ENV });
+    expect(r.stderr).not.toMatch(/error/);
+    const c = JSON.parse(r.stdout).containers.web;
+    for (const key of ["hostAddress", "localAddress", "hostAddress6", "localAddress6"] as const) expect(c[key]).toBe(spec[key] ?? null);
+    for (const [veth, v] of Object.entries(spec.extraVeths ?? {})) expect(c.extraVeths[veth]).toMatchObject({ hostAddress: v.hostAddress ?? null, localAddress: v.localAddress ?? null, localAddress6: v.localAddress6 ?? null });
   });
 });
 

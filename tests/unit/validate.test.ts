@@ -37,7 +37,7 @@ describe("a valid spec", () => {
     const full = spec({
       privateNetwork: true,
       hostAddress: "10.231.136.1",
-      localAddress: "10.231.136.2/24",
+      localAddress: "10.231.136.2/32",
       hostAddress6: "fc00::1",
       localAddress6: "fc00::2/64",
       localMacAddress: "02:00:00:00:00:01",
@@ -103,9 +103,52 @@ describe("ports and protocols", () => {
 });
 
 describe("addresses", () => {
-  it.each(["10.0.0", "10.0.0.256", "10.0.0.1/33", "10.0.0.01", "fc00::1", "10.0.0.1 ", "10.0.0.1/24/2", "$(reboot)"])("refuses IPv4 %j", (a) =>
-    expectRefused(spec({ privateNetwork: true, localAddress: a }), "localAddress", /IPv4 address/),
+  it.each(["10.0.0", "10.0.0.256", "10.0.0.1/33", "10.0.0.01", "fc00::1/129", "fc00:::1", "fe80::1%eth0", "10.0.0.1 ", "10.0.0.1/24/2", "10.0.0.1/024", "$(reboot)", "10.0.0.1\nX=1"])(
+    "refuses localAddress %j: not an address",
+    (a) => expectRefused(spec({ privateNetwork: true, localAddress: a }), "localAddress", /expected an IPv4 or IPv6 address, optionally with a prefix length/),
   );
+  it.each(["10.0.0.1.5", "fc00::1 fc00::2", "fc00::1;x"])("refuses hostAddress %j: not an address", (a) =>
+    expectRefused(spec({ privateNetwork: true, hostAddress: a }), "hostAddress", /expected an IPv4 or IPv6 address/),
+  );
+  it.each([
+    ["IPv4", { hostAddress: "10.231.136.1", localAddress: "10.231.136.2" }],
+    ["IPv6 (nixpkgs' containers-ip)", { hostAddress: "fc00::2", localAddress: "fc00::1" }],
+    ["IPv6 with a prefix on localAddress", { hostAddress: "fc00::2", localAddress: "fc00::1/64" }],
+    ["an IPv4 /32", { hostAddress: "10.231.136.1", localAddress: "10.231.136.2/32" }],
+    ["IPv6 in hostAddress, IPv4 in localAddress", { hostAddress: "fc00::2", localAddress: "10.231.136.2" }],
+    ["IPv4 pair and IPv6 pair", { hostAddress: "10.231.136.1", localAddress: "10.231.136.2", hostAddress6: "fc00::1", localAddress6: "fc00::2/64" }],
+    ["IPv6 localAddress beside a different localAddress6", { hostAddress: "10.0.0.1", localAddress: "fc00::1", localAddress6: "fd00::1" }],
+    ["a prefix with hostBridge (nixpkgs' containers-bridge)", { hostBridge: "br0", localAddress: "192.168.0.100/24", localAddress6: "fc00::2/7" }],
+  ])("accepts %s", (_t, addresses) => expect(problems(spec({ privateNetwork: true, ...addresses }))).toEqual([]));
+  it.each([
+    ["IPv4 with a prefix on an extra veth's bridge", { veth1: { hostBridge: "br1", localAddress: "192.168.1.100/24" } }],
+    ["IPv4 on an extra veth (nixpkgs' containers-extra_veth)", { veth2: { hostAddress: "192.168.2.1", localAddress: "192.168.2.100" } }],
+    ["IPv6 with prefixes on an extra veth", { veth3: { hostAddress: "fd00::1/64", localAddress: "fd00::2/64" } }],
+  ])("accepts %s", (_t, extraVeths) => expect(problems(spec({ extraVeths }))).toEqual([]));
+
+  // Forms NixOS evaluates, but whose `ip` command in the container's start script fails, so the
+  // container never starts: one test each.
+  it("refuses a prefix on hostAddress: it is the container's default gateway", () =>
+    expectRefused(spec({ privateNetwork: true, hostAddress: "10.231.136.1/24", localAddress: "10.231.136.2" }), "hostAddress", /takes no prefix length: .*"ip route add default via 10\.231\.136\.1\/24".*write "10\.231\.136\.1"/));
+  it("refuses a prefix on an IPv6 hostAddress", () =>
+    expectRefused(spec({ privateNetwork: true, hostAddress: "fc00::2/64", localAddress: "fc00::1" }), "hostAddress", /takes no prefix length: .*write "fc00::2"/));
+  it("refuses a prefix on hostAddress6", () =>
+    expectRefused(spec({ privateNetwork: true, hostAddress6: "fc00::1/64" }), "hostAddress6", /takes no prefix length: .*"ip -6 route add default via fc00::1\/64"/));
+  it("refuses an IPv6 hostAddress together with hostAddress6: two IPv6 default routes", () =>
+    expectRefused(spec({ privateNetwork: true, hostAddress: "fc00::2", hostAddress6: "fd00::2" }), "hostAddress", /IPv6 address and hostAddress6 is set too: .*File exists/));
+  it("refuses an IPv4 localAddress with a prefix without hostBridge: the host's route to it", () =>
+    expectRefused(spec({ privateNetwork: true, hostAddress: "10.231.136.1", localAddress: "10.231.136.2/24" }), "localAddress", /needs hostBridge: .*"ip route add 10\.231\.136\.2\/24 dev ve-web".*Invalid prefix for given prefix length.*write "10\.231\.136\.2"/));
+  it("refuses the same address in localAddress and localAddress6", () =>
+    expectRefused(spec({ privateNetwork: true, localAddress: "fc00::1", localAddress6: "fc00:0:0::1/64" }), "localAddress", /same address: eth0 would get it twice/));
+  it("refuses an IPv4 hostAddress with a prefix on an extra veth: the container's route to it", () =>
+    expectRefused(spec({ extraVeths: { veth2: { hostAddress: "192.168.2.1/24" } } }), "extraVeths.veth2.hostAddress", /"ip route add 192\.168\.2\.1\/24 dev veth2".*write "192\.168\.2\.1"/));
+  it("refuses an IPv4 localAddress with a prefix on an extra veth without a bridge", () =>
+    expectRefused(spec({ extraVeths: { veth2: { hostAddress: "192.168.2.1", localAddress: "192.168.2.100/24" } } }), "extraVeths.veth2.localAddress", /needs hostBridge: .*dev veth2.*this veth on a bridge/));
+  it("refuses the same address in hostAddress and hostAddress6 of an extra veth", () =>
+    expectRefused(spec({ extraVeths: { veth2: { hostAddress: "fd00::1", hostAddress6: "FD00::1" } } }), "extraVeths.veth2.hostAddress", /same address: veth2 would get it twice/));
+  it("refuses an extra veth address that is no address", () =>
+    expectRefused(spec({ extraVeths: { veth2: { localAddress: "192.168.2.100 --bind=/" } } }), "extraVeths.veth2.localAddress", /expected an IPv4 or IPv6 address/));
+
   it.each(["fc00:::1", "10.0.0.1", "fc00::1/129", "fe80::1%eth0", "gggg::1"])("refuses IPv6 %j", (a) =>
     expectRefused(spec({ privateNetwork: true, hostAddress6: a }), "hostAddress6", /IPv6 address/),
   );

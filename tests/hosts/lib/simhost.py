@@ -606,7 +606,9 @@ def container_start(name, by="systemctl", log=True):
     if not os.path.exists(system):
         _set_failed(name)
         raise UnitError(_job_failed("start", name))
-    complaint = simnspawn.check(_nspawn_argv(name, conf, root, system))
+    decl = info.get("containers", {}).get(name)
+    argv = _nspawn_argv(name, conf, root, system, decl)
+    complaint = simnspawn.check(argv)
     if complaint:
         _set_failed(name, journal=["container %s[%d]: %s" % (name, _fake_pid(name, 0), complaint),
                                    "container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
@@ -616,7 +618,7 @@ def container_start(name, by="systemctl", log=True):
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"name": name, "state": "active", "system": os.path.realpath(system),
                "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1),
-               "cgroup": simresources.show_properties(unit_limits(name, info)), "journal": []})
+               "nspawn": argv, "cgroup": applied_cgroup(name, info), "journal": []})
     st["starts"] = st.get("starts", 0) + 1
     save_unit_state(name, st)
     if log:
@@ -630,13 +632,62 @@ def unit_limits(name, info=None):
     return (decl.get("unit") or {}).get("Resources") or {}
 
 
-def _nspawn_argv(name, conf, root, system):
-    """The words after `systemd-nspawn` in the start script (reference C.4); the flags NixOS
-    writes itself are all valid, EXTRA_NSPAWN_FLAGS is word-split unquoted (G.9)."""
-    argv = ["--keep-unit", "-M", name, "-D", root, "--notify-ready=yes", "--kill-signal=SIGRTMIN+3",
-            "--bind-ro=/nix/store:/nix/store"]
+def applied_cgroup(name, info=None):
+    """What systemd realizes in a running container's cgroup from its loaded unit, at start and at
+    every daemon-reload: the resource control and the device list (DeviceAllow=, on cgroup v2 a BPF
+    program systemd attaches anew; systemd's unit_deserialize_state invalidates every realized
+    cgroup setting of a reloaded unit)."""
+    info = info or current_info()
+    decl = info.get("containers", {}).get(name)
+    unit = (decl or {}).get("unit") or info.get("template") or {}
+    props = simresources.show_properties(unit_limits(name, info))
+    props["DeviceAllow"] = simunit.parse_unit_file(unit.get("file", "")).get("DeviceAllow", [])
+    return props
+
+
+# The variables the start script passes into the container with --setenv, in its order.
+SETENV = ("PRIVATE_NETWORK", "PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6",
+          "LOCAL_ADDRESS6", "LOCAL_MAC_ADDRESS", "HOST_PORT")
+
+
+def _nspawn_argv(name, conf, root, system, decl):
+    """The words after `systemd-nspawn` as the start script (reference C.4, nixpkgs' startScript)
+    runs it, in its order. The unit's own settings (ephemeral, capabilities, tmpfs, extra veths,
+    written into the script: decl, or the template's for an imperative container) change only with
+    the unit; the conf's are read at each start; EXTRA_NSPAWN_FLAGS is word-split unquoted (G.9).
+    The argv of a running container is kept in its record: what it was started with."""
+    c = decl or simunit.TEMPLATE_CONFIG
+    caps = list(c["additionalCapabilities"]) + (["CAP_NET_ADMIN"] if c["enableTun"] else [])
+    private_users = conf.get("PRIVATE_USERS", "")
+    idmap = ":idmap" if private_users and simunit.user_namespaced(private_users) else ""
+    extra = ["--private-network"] if conf.get("PRIVATE_NETWORK") == "1" else []
+    extra += ["--private-users=" + private_users] if private_users else []
+    if any(conf.get(v) for v in ("HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "LOCAL_MAC_ADDRESS")):
+        extra.append("--network-veth")
+    extra += ["--port=" + p for p in conf.get("HOST_PORT", "").split(",") if p]
+    extra += ["--network-bridge=" + conf["HOST_BRIDGE"]] if conf.get("HOST_BRIDGE") else []
+    extra += ["--network-namespace-path=" + conf["NETWORK_NAMESPACE_PATH"]] if conf.get("NETWORK_NAMESPACE_PATH") else []
+    extra += ["--network-veth-extra=" + v for v in sorted(c["extraVeths"])]
+    extra += ["--network-interface=" + i for i in conf.get("INTERFACES", "").split()]
+    extra += ["--network-macvlan=" + i for i in conf.get("MACVLANS", "").split()]
+    argv = ["--keep-unit", "-M", name, "-D", root] + extra + [
+        "--notify-ready=yes", "--kill-signal=SIGRTMIN+3",
+        "--bind-ro=/nix/store:/nix/store" + idmap,
+        "--bind-ro=/nix/var/nix/db:/nix/var/nix/db" + idmap,
+        "--bind-ro=/nix/var/nix/daemon-socket:/nix/var/nix/daemon-socket" + idmap,
+        "--bind=/nix/var/nix/profiles/per-container/%s:/nix/var/nix/profiles%s" % (name, idmap),
+        "--bind=/nix/var/nix/gcroots/per-container/%s:/nix/var/nix/gcroots%s" % (name, idmap)]
+    argv += [] if c["ephemeral"] else ["--link-journal=try-guest"]
+    for var in SETENV:
+        argv += ["--setenv", "%s=%s" % (var, conf.get(var, ""))]
+    argv += ["--setenv", "PATH=" + simunit.unit_path(store_path)]
+    argv += ["--ephemeral"] if c["ephemeral"] else []
+    argv += ["--capability=" + ",".join(caps)] if caps else []
+    argv += ["--tmpfs=" + t for t in c["tmpfs"]]
     argv += conf.get("EXTRA_NSPAWN_FLAGS", "").split()
-    return argv + ["/nix/store/sim-container-init", system + "/init"]
+    # containerInit, a script of its own that sets up the extra veths inside: its path follows them.
+    init = store_path("container-init", json.dumps(c["extraVeths"], sort_keys=True))
+    return argv + [init, system + "/init"]
 
 
 def _container_boot(name, root, system):
@@ -773,7 +824,7 @@ def _daemon_reload(info):
     a running container gets its new limits here, whether or not it is restarted afterwards."""
     for name in active_containers():
         st = unit_state(name)
-        applied = simresources.show_properties(unit_limits(name, info))
+        applied = applied_cgroup(name, info)
         if st.get("cgroup") != applied:
             st["cgroup"] = applied
             save_unit_state(name, st)

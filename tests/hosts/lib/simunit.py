@@ -145,7 +145,7 @@ def container_unit(name, c, dirs, store_path, toplevel=None, conf_text=None, ser
     if c["enableTun"]:
         devices.append("/dev/net/tun rwm")
         caps.append("CAP_NET_ADMIN")
-    elif c["privateNetwork"] and _user_namespaced(c["privateUsers"]):
+    elif c["privateNetwork"] and user_namespaced(c["privateUsers"]):
         devices.append("/dev/net/tun rwm")
     ephemeral = c["ephemeral"]
     state = "%s/%%i" % dirs["stateDir"]
@@ -198,7 +198,7 @@ def container_unit(name, c, dirs, store_path, toplevel=None, conf_text=None, ser
             "TimeoutStartSec": c["timeoutStartSec"]}
 
 
-def _user_namespaced(private_users):
+def user_namespaced(private_users):
     """privateUsers = "pick" or a number > 0 (the conf's toString of it)."""
     return private_users == "pick" or (private_users.isdigit() and int(private_users) > 0)
 
@@ -213,6 +213,11 @@ TEMPLATE_CONFIG = {"allowedDevices": [], "additionalCapabilities": [], "enableTu
 # global environment of the i18n and time modules, as fake store paths.
 PATH_PACKAGES = ("iproute2-6.16.0", "nix-2.31.2", "coreutils-9.8", "findutils-4.10.0", "gnugrep-3.12",
                  "gnused-4.9", "systemd-258.2")
+
+
+def unit_path(store_path):
+    """The unit's PATH, which the start script hands on into the container (--setenv PATH=)."""
+    return _global_environment(store_path)["PATH"]
 
 
 def _global_environment(store_path):

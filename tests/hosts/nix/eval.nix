@@ -57,12 +57,21 @@ let
       modules = collect { inherit roots; args = allArgs; };
       opts = mergeDecls ([ declared ] ++ map (m: m.options) modules);
       config = M.evalTree { loc = prefix; inherit opts; freeform = true; defs = map (m: { inherit (m) file; value = m.config; }) modules; };
-      allArgs = extraArgs // { inherit config lib pkgs modulesPath; options = opts; };
+      allArgs = extraArgs // { inherit config lib modulesPath; pkgs = pkgsOf config; options = opts; };
     in { inherit config modules; };
+
+  # The `pkgs` module argument, as nixos/modules/misc/nixpkgs.nix makes it: `nixpkgs.pkgs` when
+  # it is set (else the host's set), with `nixpkgs.overlays` applied.
+  pkgsOf = config: (if config.nixpkgs.pkgs != null then config.nixpkgs.pkgs else pkgs).appendOverlays config.nixpkgs.overlays;
+  nixpkgsOptions = {
+    nixpkgs.pkgs = mkOption { type = types.raw; default = null; };
+    nixpkgs.overlays = mkOption { type = types.listOf types.unspecified; default = [ ]; };
+  };
 
   # Plain JSON-able data, without functions; `sim-undefined` leaves dropped.
   sanitize = v:
     if b.isFunction v then "<function>"
+    else if b.isAttrs v && v ? __simPkgs then "<pkgs>"
     else if lib.isDerivation v then v.outPath
     else if b.isAttrs v then
       (if v ? _type && v._type == "sim-undefined" then null
@@ -88,7 +97,7 @@ let
     system.stateVersion = mkOption { type = types.str; default = "25.11"; };
     assertions = mkOption { type = types.listOf types.unspecified; default = [ ]; };
     warnings = mkOption { type = types.listOf types.str; default = [ ]; };
-  };
+  } // nixpkgsOptions;
   evalContainer = { name, defs, specialArgs ? { }, hostKernel ? "6.12.0", privateNetwork ? false }:
     let
       extraConfig = { config, ... }: {
@@ -224,7 +233,7 @@ let
     system.stateVersion = mkOption { type = types.str; default = "25.11"; };
     assertions = mkOption { type = types.listOf types.unspecified; default = [ ]; };
     warnings = mkOption { type = types.listOf types.str; default = [ ]; };
-  };
+  } // nixpkgsOptions;
 
   # ---------------------------------------------------------- entry (host)
   flakeRoots =

@@ -1,20 +1,39 @@
 # Fake `pkgs` for the simulated fleet: a fixed set of package names mapping to
 # fake derivations { type = "derivation"; name; outPath = "/nix/store/<hash>-<name>"; }.
 # Nothing is ever built. Unknown names fail like a missing nixpkgs attribute.
+# Overlays work as in nixpkgs (a fixed point of `final: prev:` functions):
+# `appendOverlays`, `extend`, and `overrideAttrs`/`override` on a package.
 # The list is documented in tests/hosts/README.md ("Fake pkgs").
 { lib }:
 let
   b = builtins;
   hash32 = s: b.replaceStrings [ "e" ] [ "z" ] (b.substring 0 32 (b.hashString "sha256" s));
-  mkDrv = name: attrs: let self = {
-      type = "derivation"; inherit name; pname = name; version = "sim";
-      outPath = "/nix/store/${hash32 "${name}:${b.toJSON (removeAttrs attrs [ "passthru" ])}"}-${name}";
-      drvPath = "/nix/store/${hash32 "drv:${name}"}-${name}.drv";
-      system = "x86_64-linux"; outputs = [ "out" ]; meta = { description = "simulated package ${name}"; };
-      override = a: mkDrv name (attrs // { override = a; });
-      overrideAttrs = f: mkDrv name (attrs // { overrideAttrs = b.toJSON (b.attrNames (if b.isFunction f then f { } else f)); });
-    } // (attrs.passthru or { }); in self // { out = self; bin = self; dev = self; lib = self; man = self; };
-  pkg = name: mkDrv name { };
+  # What a derivation's attributes hash to: functions have no value to hash, packages are their path.
+  plain = v:
+    if b.isFunction v then "<function>"
+    else if b.isAttrs v then (if v ? outPath then toString v.outPath else b.mapAttrs (_: plain) v)
+    else if b.isList v then map plain v
+    else v;
+  # `a` are the derivation's attributes (name, pname, version and the rest), as mkDerivation's.
+  mkDrv = a: let
+      self = {
+        type = "derivation"; inherit (a) name; pname = a.pname or a.name; version = a.version or "sim";
+        outPath = "/nix/store/${hash32 "${a.name}:${b.toJSON (plain (removeAttrs a [ "name" "pname" "passthru" ]))}"}-${a.name}";
+        drvPath = "/nix/store/${hash32 "drv:${a.name}"}-${a.name}.drv";
+        system = "x86_64-linux"; outputs = [ "out" ]; meta = { description = "simulated package ${a.name}"; };
+        drvAttrs = a;
+        override = args: mkDrv (a // { override = args; });
+        # overrideAttrs (old: { ... }) or (final: prev: { ... }), as stdenv's: a new name, or a new
+        # pname/version, gives a new name; anything else only a new path.
+        overrideAttrs = f: let
+            r0 = f a;
+            r = if b.isFunction r0 then f (a // r0 a) a else r0;
+            renamed = !(r ? name) && (r ? pname || r ? version) && a ? pname;
+            merged = a // r;
+          in mkDrv (merged // lib.optionalAttrs renamed { name = "${merged.pname}-${merged.version or "sim"}"; });
+      } // (a.passthru or { });
+    in self // { out = self; bin = self; dev = self; lib = self; man = self; };
+  pkg = name: mkDrv { inherit name; pname = name; };
   names = [
     # core and shell tools
     "bash" "bashInteractive" "zsh" "fish" "dash" "coreutils" "coreutils-full" "findutils" "diffutils" "gnused" "gnugrep" "gawk" "gnutar" "gzip" "bzip2" "xz" "zstd" "zip" "unzip" "p7zip"
@@ -38,32 +57,8 @@ let
     "nix" "nix-output-monitor" "nixos-rebuild" "nixos-container" "nix-index" "nixpkgs-fmt" "nixfmt-rfc-style" "alejandra" "statix" "deadnix" "cachix" "direnv" "nix-direnv" "home-manager"
     "shadow" "sudo" "doas" "polkit" "pam" "cacert" "tzdata" "glibcLocales" "mailutils" "getent" "gettext" "ncurses" "readline" "zlib" "libffi" "icu" "pcre" "pcre2" "libxml2" "libxslt" "libyaml" "libuv" "libevent" "boost" "protobuf" "grpc"
   ];
+
   base = b.listToAttrs (map (n: { name = n; value = pkg n; }) names);
-  writers = rec {
-    writeTextFile = { name, text ? "", executable ? false, destination ? "", ... }: mkDrv name { inherit text executable destination; };
-    writeText = name: text: writeTextFile { inherit name text; };
-    writeTextDir = path: text: writeTextFile { name = b.baseNameOf path; inherit text; destination = "/${path}"; };
-    writeScript = name: text: writeTextFile { inherit name text; executable = true; };
-    writeScriptBin = name: text: writeTextFile { inherit name text; executable = true; destination = "/bin/${name}"; };
-    writeShellScript = name: text: writeScript name "#!/bin/sh\n${text}";
-    writeShellScriptBin = name: text: writeScriptBin name "#!/bin/sh\n${text}";
-    writeShellApplication = { name, text, runtimeInputs ? [ ], ... }: writeShellScriptBin name text;
-    writers = { writeBash = writeShellScript; writeBashBin = writeShellScriptBin; writePython3 = name: _: writeScript name; writePython3Bin = name: _: writeScriptBin name; };
-    runCommand = name: env: cmd: mkDrv name { inherit cmd; };
-    runCommandLocal = runCommand;
-    runCommandNoCC = runCommand;
-    symlinkJoin = { name, paths ? [ ], ... }: mkDrv name { paths = map toString paths; };
-    buildEnv = { name, paths ? [ ], ... }: mkDrv name { paths = map toString paths; };
-    linkFarm = name: entries: mkDrv name { entries = b.toJSON (if b.isList entries then map (e: e.name) entries else b.attrNames entries); };
-    fetchurl = { url ? "", urls ? [ ], hash ? "", sha256 ? "", name ? b.baseNameOf url, ... }: mkDrv name { inherit url hash sha256; };
-    fetchzip = a: fetchurl a;
-    fetchgit = { url, rev ? "HEAD", ... }: mkDrv "source" { inherit url rev; };
-    fetchFromGitHub = { owner, repo, rev ? "HEAD", tag ? "", ... }: mkDrv "source" { inherit owner repo rev tag; };
-    formats = let fmt = kind: _: { type = lib.types.anything; generate = name: value: mkDrv name { inherit kind; value = b.toJSON value; }; }; in
-      { json = fmt "json"; yaml = fmt "yaml"; toml = fmt "toml"; ini = fmt "ini"; keyValue = fmt "keyValue"; };
-    callPackage = f: args: let fn = if b.isFunction f then f else import f; in fn (b.intersectAttrs (b.functionArgs fn) (self // args));
-    stdenv = (pkg "stdenv") // { mkDerivation = a: mkDrv (a.name or "${a.pname or "unnamed"}-${a.version or "0"}") { inherit (a) ; }; hostPlatform = platform; buildPlatform = platform; isLinux = true; };
-  };
   platform = { system = "x86_64-linux"; isLinux = true; isx86_64 = true; isAarch64 = false; isDarwin = false; };
   sets = {
     python3Packages = b.listToAttrs (map (n: { name = n; value = pkg "python3.12-${n}"; }) [ "requests" "flask" "django" "numpy" "pandas" "pyyaml" "jinja2" "gunicorn" "uvicorn" "fastapi" "psycopg2" "pip" "setuptools" ]);
@@ -72,12 +67,50 @@ let
     linuxPackages_latest = { kernel = (pkg "linux-6.14.0") // { version = "6.14.0"; }; };
     nixosTests = { };
   };
-  self = base // sets // writers // {
+  # The package set before overlays; `final` is the set after all of them (what callPackage sees).
+  start = overlays: final: base // sets // rec {
+    writeTextFile = { name, text ? "", executable ? false, destination ? "", ... }: mkDrv { inherit name text executable destination; };
+    writeText = name: text: writeTextFile { inherit name text; };
+    writeTextDir = path: text: writeTextFile { name = b.baseNameOf path; inherit text; destination = "/${path}"; };
+    writeScript = name: text: writeTextFile { inherit name text; executable = true; };
+    writeScriptBin = name: text: writeTextFile { inherit name text; executable = true; destination = "/bin/${name}"; };
+    writeShellScript = name: text: writeScript name "#!/bin/sh\n${text}";
+    writeShellScriptBin = name: text: writeScriptBin name "#!/bin/sh\n${text}";
+    writeShellApplication = { name, text, runtimeInputs ? [ ], ... }: writeShellScriptBin name text;
+    writers = { writeBash = writeShellScript; writeBashBin = writeShellScriptBin; writePython3 = name: _: writeScript name; writePython3Bin = name: _: writeScriptBin name; };
+    runCommand = name: env: cmd: mkDrv { inherit name cmd; };
+    runCommandLocal = runCommand;
+    runCommandNoCC = runCommand;
+    symlinkJoin = { name, paths ? [ ], ... }: mkDrv { inherit name; paths = map toString paths; };
+    buildEnv = { name, paths ? [ ], ... }: mkDrv { inherit name; paths = map toString paths; };
+    linkFarm = name: entries: mkDrv { inherit name; entries = b.toJSON (if b.isList entries then map (e: e.name) entries else b.attrNames entries); };
+    fetchurl = { url ? "", urls ? [ ], hash ? "", sha256 ? "", name ? b.baseNameOf url, ... }: mkDrv { inherit name url hash sha256; };
+    fetchzip = a: fetchurl a;
+    fetchgit = { url, rev ? "HEAD", ... }: mkDrv { name = "source"; inherit url rev; };
+    fetchFromGitHub = { owner, repo, rev ? "HEAD", tag ? "", ... }: mkDrv { name = "source"; inherit owner repo rev tag; };
+    formats = let fmt = kind: _: { type = lib.types.anything; generate = name: value: mkDrv { inherit name kind; value = b.toJSON value; }; }; in
+      { json = fmt "json"; yaml = fmt "yaml"; toml = fmt "toml"; ini = fmt "ini"; keyValue = fmt "keyValue"; };
+    callPackage = f: args: let fn = if b.isFunction f then f else import f; in fn (b.intersectAttrs (b.functionArgs fn) (final // args));
+    stdenv = (pkg "stdenv") // {
+      mkDerivation = a: mkDrv (removeAttrs a [ "meta" ] // { name = a.name or "${a.pname or "unnamed"}-${a.version or "0"}"; });
+      hostPlatform = platform; buildPlatform = platform; isLinux = true;
+    };
     inherit lib;
     path = "/nix/store/${hash32 "nixpkgs-source"}-source";
     system = "x86_64-linux";
     hostPlatform = platform; buildPlatform = platform; targetPlatform = platform;
-    pkgs = self;
+    pkgs = final;
+    inherit overlays;
+    appendOverlays = more: if more == [ ] then final else withOverlays (overlays ++ more);
+    extend = overlay: withOverlays (overlays ++ [ overlay ]);
+    # Marks a package set, so that the simulator never walks one as configuration data.
+    __simPkgs = true;
   };
+  # nixpkgs' fixed point: each overlay gets the final set and the one before it.
+  withOverlays = overlays:
+    let
+      apply = prevFn: overlay: final: let prev = prevFn final; in prev // overlay final prev;
+      final = (b.foldl' apply (start overlays) overlays) final;
+    in final;
 in
-self
+withOverlays [ ]
