@@ -12,7 +12,7 @@
 import { useProjectOnFleet } from "../support/e2e-project";
 import type { CliResult } from "../support/pulumi-cli";
 
-const { fleet, stack } = useProjectOnFleet("unit-settings", 148);
+const { fleet, stack } = useProjectOnFleet("unit-settings", 149);
 
 interface Running {
   state: string;
