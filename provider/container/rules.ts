@@ -7,11 +7,8 @@ import type { NixosContainerArgs } from "./schema";
 import { PRIVATE_NETWORK_ONLY } from "./schema";
 import { PRIVATE_NETWORK_NAME_LIMIT } from "./names";
 import { sizeInBytes } from "./resources";
-<<<<<<< HEAD
 import type { Problem } from "../inputs/problems";
-=======
 import { hasHostBitsUnderPrefix, parseAddress } from "./formats";
->>>>>>> issue-25
 
 
 export function crossFieldProblems(args: NixosContainerArgs, name: string): { errors: Problem[]; warnings: Problem[] } {
