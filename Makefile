@@ -4,7 +4,7 @@ SHELL := /bin/bash
 N ?= 3
 export FLEET_STATE ?= $(CURDIR)/.state/fleet
 
-.PHONY: all setup system-deps install tools build generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
+.PHONY: all setup system-deps install tools build generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e test-toolchain demo bench hosts-up hosts-down clean
 
 all: build
 
@@ -74,6 +74,10 @@ test-integration: setup build
 
 test-e2e: setup build
 	npx jest --runInBand tests/e2e
+
+## schema.json against Pulumi's schema check, the generated SDKs, the Python and YAML language hosts.
+test-toolchain: setup build
+	npx jest --runInBand tests/toolchain
 
 hosts-up: system-deps
 	tests/hosts/fleet up $(N)
