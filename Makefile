@@ -47,7 +47,8 @@ check-generated: build
 	.tools/bin/pulumi-gen-nixos -schema schema.json -out sdks -check
 
 ## The generated Python SDK as a wheel in dist/python/ (built from a copy: sdks/ stays clean).
-sdk-python: tools
+sdk-python:
+	@tools/python/venv.sh
 	@rm -rf dist/python && mkdir -p dist/python
 	@src=$$(mktemp -d) && trap 'rm -rf "$$src"' EXIT && cp -r sdks/python/. "$$src" && \
 	  .tools/python-venv/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
