@@ -105,6 +105,7 @@ describe("Python SDK (sdks/python)", () => {
       env: { ...process.env, PYTHONPATH: site },
     });
     expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
     expect(normalise(JSON.parse(r.stdout))).toEqual(EXPECTED_PYTHON);
   });
 });
