@@ -4,7 +4,7 @@ SHELL := /bin/bash
 N ?= 3
 export FLEET_STATE ?= $(CURDIR)/.state/fleet
 
-.PHONY: all setup system-deps install tools build projects release generate check-generated lint test test-unit test-nix test-hosts test-integration test-e2e demo bench hosts-up hosts-down clean
+.PHONY: all setup system-deps install tools build projects release generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e test-toolchain demo bench hosts-up hosts-down clean
 
 all: build
 
@@ -18,9 +18,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## The Pulumi CLI and Node.js language host, built from the Go module proxy into .tools/ (cached).
+## Built from the Go module proxy into .tools/bin (cached): the Pulumi CLI and the Node.js,
+## Python and YAML language hosts, the SDK generator; and the Python virtualenv .tools/python-venv.
 tools: install
 	@tools/pulumi/build.sh
+	@tools/go-tools.sh
+	@tools/python/venv.sh
 
 setup: system-deps install tools
 
@@ -45,12 +48,26 @@ projects: $(PROJECTS:%=%/node_modules/.package-lock.json)
 release: install
 	scripts/release.sh
 
-## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas.
+## Regenerate schema.json, docs/options.md and the README option tables from the zod schemas,
+## then the SDKs in sdks/ (Python, Go, Node.js) from schema.json.
 generate: build
 	node dist/provider/schema/generate.js
+	@tools/go-tools.sh pulumi-gen-nixos
+	.tools/bin/pulumi-gen-nixos -schema schema.json -out sdks
 
 check-generated: build
 	node dist/provider/schema/generate.js --check
+	@tools/go-tools.sh pulumi-gen-nixos
+	.tools/bin/pulumi-gen-nixos -schema schema.json -out sdks -check
+
+## The generated Python SDK as a wheel in dist/python/ (built from a copy: sdks/ stays clean).
+sdk-python:
+	@tools/python/venv.sh
+	@rm -rf dist/python && mkdir -p dist/python
+	@src=$$(mktemp -d) && trap 'rm -rf "$$src"' EXIT && cp -r sdks/python/. "$$src" && \
+	  .tools/python-venv/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	    --wheel-dir dist/python "$$src"
+	@ls dist/python/*.whl
 
 lint: install
 	npx tsc -p tsconfig.test.json
@@ -72,6 +89,10 @@ test-integration: setup build
 
 test-e2e: setup build
 	npx jest --runInBand tests/e2e
+
+## schema.json against Pulumi's schema check, the generated SDKs, the Python and YAML language hosts.
+test-toolchain: setup build
+	npx jest --runInBand tests/toolchain
 
 hosts-up: system-deps
 	tests/hosts/fleet up $(N)

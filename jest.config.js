@@ -1,5 +1,6 @@
 /** Test layers are selected by path: tests/unit, tests/nix (real evaluator),
- *  tests/hosts (simulated fleet self-tests), tests/integration, tests/e2e. */
+ *  tests/hosts (simulated fleet self-tests), tests/integration, tests/e2e,
+ *  tests/toolchain (schema check, generated SDKs, Python and YAML language hosts). */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],

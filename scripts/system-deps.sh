@@ -3,7 +3,8 @@
 # so a second run costs nothing.
 set -euo pipefail
 # time: GNU time (/usr/bin/time), which make bench uses to measure the Pulumi CLI.
-packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 time)
+# python3-venv: Debian's python3 makes no virtualenv with pip without it (tools/python/venv.sh).
+packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 python3-venv time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

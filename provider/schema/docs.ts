@@ -33,7 +33,9 @@ function propertyRows(properties: Record<string, PropertySpec>, required: string
       .filter(Boolean)
       .join(", ");
     const name = `\`${key}\`${flags ? ` (${flags})` : ""}`;
-    const def = spec.default === undefined ? "" : `\`${JSON.stringify(spec.default)}\``;
+    // Defaults schema `default` cannot carry are documented under language.nixos (see propertySpec).
+    const shown = spec.default !== undefined ? spec.default : spec.language?.nixos.default;
+    const def = shown === undefined ? "" : `\`${JSON.stringify(shown)}\``;
     const nixos = spec.language?.nixos;
     const option = nixos?.option ? `\`${nixos.option}\`${nixos.since ? ` (NixOS ${nixos.since}+)` : ""}` : "";
     const cells = withNixos

@@ -18,7 +18,8 @@ export interface Artefact {
 }
 
 export function generatedArtefacts(root: string): Artefact[] {
-  const schema = buildPackageSchema();
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+  const schema = buildPackageSchema({ version });
   const schemaText = JSON.stringify(schema, null, 2) + "\n";
   // The docs are rendered from the schema text as a reader would load it.
   const published = JSON.parse(schemaText) as PackageSchema;

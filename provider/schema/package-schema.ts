@@ -17,18 +17,29 @@ import {
 } from "../container/schema";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
-import { TypeRegistry, objectProperties, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
+import { TypeRegistry, objectProperties, holdsSecret, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
 
 export const PACKAGE = "nixos";
 export const RESOURCE_TOKEN = `${PACKAGE}:index:NixosContainer`;
 export const HOST_RESOURCE_TOKEN = `${PACKAGE}:index:NixosHost`;
 
+/** The names the generated SDKs (sdks/, tools/pulumi-codegen) are published under. */
+export const SDK_NAMES = {
+  // Not the hand-written TypeScript SDK's name (pulumi-nixos-containers, the dynamic provider).
+  nodejs: "pulumi-nixos-containers-plugin",
+  python: "pulumi_nixos_containers",
+  // No public home yet: a Go program uses it with `replace <module> => <checkout>/sdks/go`.
+  goModule: "pulumi-nixos-containers.local/sdks/go",
+} as const;
+
 export interface PackageSchema {
   name: string;
+  version: string;
   displayName: string;
   description: string;
   keywords: string[];
   license: string;
+  meta: { supportPack: boolean };
   types: Record<string, ObjectTypeSpec | EnumTypeSpec>;
   resources: Record<
     string,
@@ -43,7 +54,8 @@ export interface PackageSchema {
   language: Record<string, unknown>;
 }
 
-export function buildPackageSchema(): PackageSchema {
+/** `version` is the package's (package.json): the plugin and every generated SDK carry it. */
+export function buildPackageSchema({ version }: { version: string }): PackageSchema {
   const registry = new TypeRegistry(PACKAGE);
   registry.name(ConnectionSchema, "Connection");
   registry.name(JumpHostSchema, "JumpHost");
@@ -66,42 +78,62 @@ export function buildPackageSchema(): PackageSchema {
   const properties = { ...inputs.properties, ...outputs.properties };
   const required = [...new Set([...outputs.required, "connection"])].sort();
 
+  const types = sortKeys(registry.types);
+  const hostProperties = {
+    ...hostInputs.properties,
+    host: { type: "string", description: "The host, as host or host:port." },
+    containers: {
+      type: "object",
+      additionalProperties: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } },
+      description: "Every container of the host by key: its inputs and the NixosContainer outputs (name, nixConfig, configHash, status, ipAddress, systemPath, modulePath, managedBy).",
+    },
+  };
+
   return {
     name: PACKAGE,
+    version,
     displayName: "NixOS containers",
     description:
       "Manage NixOS declarative containers (containers.<name>) on remote NixOS hosts over SSH, with Nix diffs in preview, drift detection and one rebuild per host per run.",
     keywords: ["pulumi", "nixos", "nix", "containers", "systemd-nspawn", "ssh"],
     license: "Apache-2.0",
-    types: sortKeys(registry.types),
+    // Generated SDKs carry `version` (pulumi-plugin.json, package.json, pyproject.toml) and the Go SDK its go.mod.
+    meta: { supportPack: true },
+    types,
     resources: {
       [RESOURCE_TOKEN]: {
         description:
           "A NixOS declarative container on a NixOS host: the module /etc/nixos/pulumi-containers/<name>.nix, applied with nixos-rebuild.",
-        properties,
+        properties: secretWhole(properties, types),
         required,
-        inputProperties: inputs.properties,
+        inputProperties: secretWhole(inputs.properties, types),
         requiredInputs: inputs.required,
       },
       [HOST_RESOURCE_TOKEN]: {
         description:
           "A NixOS host and every container it runs, as one resource: one SSH connection and one nixos-rebuild per host per run. Each container is a module /etc/nixos/pulumi-containers/<name>.nix; its state is reported under containers.<key> (the NixosContainer outputs).",
-        properties: {
-          ...hostInputs.properties,
-          host: { type: "string", description: "The host, as host or host:port." },
-          containers: {
-            type: "object",
-            additionalProperties: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } },
-            description: "Every container of the host by key: its inputs and the NixosContainer outputs (name, nixConfig, configHash, status, ipAddress, systemPath, modulePath, managedBy).",
-          },
-        },
+        properties: secretWhole(hostProperties, types),
         required: ["connection", "containers", "host"],
-        inputProperties: hostInputs.properties,
+        inputProperties: secretWhole(hostInputs.properties, types),
         requiredInputs: hostInputs.required,
       },
     },
-    language: { nodejs: { packageName: "pulumi-nixos-containers", dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer", dynamicHostResourceType: "pulumi-nodejs:dynamic/nixos:NixosHost" } },
+    language: {
+      nodejs: {
+        packageName: SDK_NAMES.nodejs,
+        packageDescription: "NixOS declarative containers on remote NixOS hosts over SSH (the SDK of the pulumi-resource-nixos plugin).",
+        // The types the hand-written SDK's dynamic provider registers (sdk/), for moving to the plugin.
+        dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer",
+        dynamicHostResourceType: "pulumi-nodejs:dynamic/nixos:NixosHost",
+      },
+      python: { packageName: SDK_NAMES.python, pythonRequires: ">=3.10", pyproject: { enabled: true } },
+      go: { importBasePath: `${SDK_NAMES.goModule}/${PACKAGE}` },
+    },
   };
+}
+
+function secretWhole(properties: Record<string, PropertySpec>, types: PackageSchema["types"]): Record<string, PropertySpec> {
+  return Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, holdsSecret(p, types) ? { ...p, secret: true } : p]));
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

@@ -20,7 +20,18 @@ export interface PropertySpec {
   default?: unknown;
   secret?: boolean;
   replaceOnChanges?: boolean;
-  language?: { nixos: { option?: string; since?: string } };
+  language?: { nixos: NixosPropertyInfo };
+}
+
+/**
+ * The package's own extension of a property (Pulumi keeps `language.<name>`
+ * for tools and ignores names it does not know). `default` is the documented
+ * default where schema `default` cannot carry it: see `propertySpec`.
+ */
+export interface NixosPropertyInfo {
+  option?: string;
+  since?: string;
+  default?: unknown;
 }
 
 export interface ObjectTypeSpec {
@@ -84,14 +95,48 @@ export function propertySpec(registry: TypeRegistry, schema: AnySchema): { spec:
   const { inner, optional, defaultValue, meta } = peel(schema);
   const spec: PropertySpec = { ...typeSpec(registry, inner) };
   if (meta.description) spec.description = meta.description;
-  const shownDefault = defaultValue !== undefined ? defaultValue : meta.nixosDefault;
-  if (shownDefault !== undefined) spec.default = shownDefault;
+  // Schema `default` is what generated SDKs fill in when the property is unset,
+  // so it carries only the provider's own defaults, and only scalars (Pulumi's
+  // schema validation refuses array, object and Any defaults). NixOS's defaults
+  // are left unset on purpose (the option stays out of the module): they, and
+  // non-scalar defaults, are documented under language.nixos.default.
+  const schemaDefault = defaultValue !== undefined && isScalar(spec, registry) ? defaultValue : undefined;
+  const documentedDefault = defaultValue !== undefined ? defaultValue : meta.nixosDefault;
+  if (schemaDefault !== undefined) spec.default = schemaDefault;
   if (meta.secret) spec.secret = true;
   if (meta.replaceOnChanges) spec.replaceOnChanges = true;
-  if (meta.nixosOption || meta.nixosSince) {
-    spec.language = { nixos: { ...(meta.nixosOption && { option: meta.nixosOption }), ...(meta.nixosSince && { since: meta.nixosSince }) } };
-  }
+  const nixos: NixosPropertyInfo = {
+    ...(meta.nixosOption && { option: meta.nixosOption }),
+    ...(meta.nixosSince && { since: meta.nixosSince }),
+    ...(schemaDefault === undefined && documentedDefault !== undefined && { default: documentedDefault }),
+  };
+  if (Object.keys(nixos).length > 0) spec.language = { nixos };
   return { spec, required: !optional };
+}
+
+/** The types a schema `default` may have: boolean, integer, number, string, and enums of them. */
+function isScalar(spec: PropertySpec, registry: TypeRegistry): boolean {
+  if (spec.$ref?.startsWith("#/types/")) return "enum" in (registry.types[spec.$ref.slice("#/types/".length)] ?? {});
+  return spec.type === "boolean" || spec.type === "integer" || spec.type === "number" || spec.type === "string";
+}
+
+/**
+ * Whether a value of this property can hold a secret. Generated SDKs honour
+ * `secret` only on a resource's own properties, not inside object types, so a
+ * resource property that holds secrets is marked secret as a whole (as
+ * pulumi-command marks its `connection`).
+ */
+export function holdsSecret(spec: PropertySpec, types: Record<string, ObjectTypeSpec | EnumTypeSpec>, seen = new Set<string>()): boolean {
+  if (spec.secret) return true;
+  if (spec.items) return holdsSecret(spec.items, types, seen);
+  if (spec.additionalProperties) return holdsSecret(spec.additionalProperties, types, seen);
+  if (spec.oneOf) return spec.oneOf.some((s) => holdsSecret(s, types, seen));
+  if (!spec.$ref?.startsWith("#/types/")) return false;
+  const token = spec.$ref.slice("#/types/".length);
+  const type = types[token];
+  if (seen.has(token) || !type || !("properties" in type)) return false;
+  seen.add(token);
+  return Object.values(type.properties).some((p) => holdsSecret(p, types, seen));
 }
 
 function typeSpec(registry: TypeRegistry, schema: AnySchema): PropertySpec {

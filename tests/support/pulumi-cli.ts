@@ -32,7 +32,8 @@ export class PulumiStack {
   get env(): NodeJS.ProcessEnv {
     return {
       ...process.env,
-      PATH: `${join(TOOLS, "bin")}:${process.env.PATH}`,
+      // The Python virtualenv too (tools/pulumi/env.sh): the Python language host runs the first python3 on PATH.
+      PATH: `${join(TOOLS, "bin")}:${join(TOOLS, "python-venv", "bin")}:${process.env.PATH}`,
       PULUMI_HOME: join(TOOLS, "pulumi-home"),
       PULUMI_BACKEND_URL: `file://${this.backend}`,
       PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",

@@ -92,4 +92,24 @@ describe("the docs agree with schema.json", () => {
     expect(docs).toContain(`| \`${key}\``);
     expect(readme).toContain(`| \`${key}\``);
   });
+
+  // Schema `default` carries only the provider's scalar defaults (Pulumi refuses the others, and
+  // NixOS's must stay unset): the docs still give every default, from zod's own view of them.
+  const defaults = Object.entries(jsonSchemaOf(NixosContainerInputsSchema).properties as Record<string, { default?: unknown; nixosDefault?: unknown }>)
+    .map(([key, p]) => [key, p.default !== undefined ? p.default : p.nixosDefault] as const)
+    .filter(([, d]) => d !== undefined);
+  it.each(defaults)("gives the default of %s in docs/options.md and the README", (key, d) => {
+    for (const text of [docs, readme]) {
+      const row = text.split("\n").find((line) => line.startsWith(`| \`${key}\``));
+      expect(row).toContain(`| \`${JSON.stringify(d)}\` |`);
+    }
+  });
+
+  it("puts in schema `default` only the provider's own scalar defaults", () => {
+    const schemaDefaults = Object.entries(resource.inputProperties as Record<string, { default?: unknown }>)
+      .filter(([, p]) => p.default !== undefined)
+      .map(([key, p]) => [key, p.default]);
+    const own = Object.entries(jsonSchemaOf(NixosContainerInputsSchema).properties).filter(([, p]) => p.default !== undefined && typeof p.default !== "object");
+    expect(Object.fromEntries(schemaDefaults)).toEqual(Object.fromEntries(own.map(([key, p]) => [key, p.default])));
+  });
 });
