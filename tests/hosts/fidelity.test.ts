@@ -177,7 +177,7 @@ describe("container@NAME.service (C.3)", () => {
       expect(file).toContain(`\n${line}\n`);
     }
     expect(file).not.toContain("RequiresMountsFor=/var/lib/nixos-containers/%i");
-    expect(unitFile("net")).toMatch(/\nX-Restart-Triggers=\/nix\/store\/[0-9a-z]{32}-X-Restart-Triggers-container@net\n/);
+    expect(unitFile("net")).toMatch(/\nX-Restart-Triggers=\/nix\/store\/[0-9a-z]{32}-X-Restart-Triggers-container-net\n/);
     expect(unitFile("net")).toMatch(/\n\[Install\]\nWantedBy=machines\.target\n$/);
   });
 });
