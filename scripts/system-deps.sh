@@ -3,7 +3,9 @@
 # so a second run costs nothing.
 set -euo pipefail
 # time: GNU time (/usr/bin/time), which make bench uses to measure the Pulumi CLI.
-packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 time)
+# curl, netcat-openbsd: the programs of NixOS's core packages curl and netcat inside a simulated
+# container (tests/hosts/README.md, "Inside a container"; a health check probes with them).
+packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 time curl netcat-openbsd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

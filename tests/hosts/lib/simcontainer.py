@@ -100,12 +100,12 @@ def flake_build(flake, attr="container"):
 
 def _flake_system(flake, attr, digest):
     p = H.store_path("nixos-system-%s-%s" % (attr, H.VERSION), digest)
-    H.store_add(p, {
-        "sim-container.json": '{"flake": %s, "attr": %s}\n' % (_js(flake), _js(attr)),
-        "init": "#!/bin/sh\nexit 0\n",
-        "nixos-version": H.VERSION + "\n",
-        "bin/switch-to-configuration": "#!/bin/sh\nexit 0\n",
-    })
+    if not os.path.lexists(p):
+        H.store_add(p, dict(H.container_system_files(attr, {}), **{
+            "sim-container.json": '{"flake": %s, "attr": %s}\n' % (_js(flake), _js(attr)),
+            "init": "#!/bin/sh\nexit 0\n",
+            "nixos-version": H.VERSION + "\n",
+        }))
     return p
 
 

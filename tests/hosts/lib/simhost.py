@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 
+import simguest
 import simnspawn
+import simpackages
 import simresources
 import simunit
 
@@ -186,10 +188,15 @@ def read_json(path, default=None):
 
 def write_json_atomic(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def write_text_atomic(path, text, mode=0o644):
+    """Write to a temporary name and rename: a reader sees the old file or the new one."""
     tmp = "%s.tmp-%d" % (path, os.getpid())
     with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
+        f.write(text)
+    os.chmod(tmp, mode)
     os.rename(tmp, path)
 
 
@@ -291,13 +298,83 @@ def tool_links(enable_containers):
 def build_container_system(name, system_cfg):
     payload = json.dumps({"name": name, "config": system_cfg}, sort_keys=True)
     p = store_path("nixos-system-%s-%s" % (name, VERSION), payload)
-    store_add(p, {
-        "sim-container.json": json.dumps({"name": name, "config": system_cfg}, indent=1, sort_keys=True) + "\n",
-        "init": "#!/bin/sh\n# simulated NixOS container init of %s\nexit 0\n" % name,
-        "nixos-version": VERSION + "\n",
-        "bin/switch-to-configuration": "#!/bin/sh\n# simulated switch-to-configuration of container %s\nexit 0\n" % name,
-    })
+    if not os.path.lexists(p):
+        store_add(p, dict(container_system_files(name, system_cfg or {}), **{
+            "sim-container.json": json.dumps({"name": name, "config": system_cfg}, indent=1, sort_keys=True) + "\n",
+            "init": "#!/bin/sh\n# simulated NixOS container init of %s\nexit 0\n" % name,
+            "nixos-version": VERSION + "\n",
+        }))
     return p
+
+
+def container_system_files(name, cfg):
+    """What a container toplevel links to, made real enough to run (simpackages.py): its
+    system path `sw`, its `etc` (environment.etc and the files NixOS always writes), the
+    store paths of the packages its config mentions (a unit's `path`, `${pkgs.x}/bin/x`),
+    and bin/switch-to-configuration (the container's own, simclient.py)."""
+    for ref in sorted(simguest.store_refs(cfg)):
+        simpackages.materialize(ref, store_path, store_add)
+    for n in simguest.UNIT_PATH_PACKAGES:
+        simpackages.materialize(simguest.package_path(n), store_path, store_add)
+    sw = simpackages.system_path(simguest.system_packages(cfg), store_path, store_add)
+    entries = simguest.etc_entries(cfg, simguest.hostname(cfg, name))
+    etc_files = {}
+    for target, e in entries.items():
+        etc_files["etc/" + target] = e["text"] if "text" in e else ("link", e["source"])
+    etc = store_path("etc", json.dumps(etc_files, sort_keys=True))
+    store_add(etc, etc_files)
+    tools = simpackages.sim_systemd(store_path, store_add)
+    return {"sw": ("link", sw), "etc": ("link", etc + "/etc"),
+            "bin/switch-to-configuration": ("link", tools + "/bin/switch-to-configuration")}
+
+
+STORE_FILE_TRACE = "trace: sim-store-file:"
+
+
+def store_files(stderr):
+    """The files of the writers (pkgs.writeText, writeShellScript, ...) the evaluation used:
+    nix/pkgs.nix reports each through builtins.trace. Returns (files, the other stderr)."""
+    files, rest = [], []
+    for line in stderr.splitlines(True):
+        if line.startswith(STORE_FILE_TRACE):
+            try:
+                files.append(json.loads(line[len(STORE_FILE_TRACE):]))
+            except ValueError:
+                pass
+        else:
+            rest.append(line)
+    return files, "".join(rest)
+
+
+def write_store_files(files):
+    """Create the store paths of writer derivations (text at their destination)."""
+    for f in files:
+        dest = (f.get("destination") or "").lstrip("/")
+        mode_bin = bool(f.get("executable"))
+        if dest:
+            rel = dest
+        else:
+            rel = None
+        path = f["path"]
+        if os.path.lexists(path):
+            continue
+        if rel is None:
+            dst = rw(path)
+            tmp = dst + ".tmp-%d" % os.getpid()
+            try:
+                with open(tmp, "w") as fh:
+                    fh.write(f.get("text") or "")
+                os.chmod(tmp, 0o555 if mode_bin else 0o444)
+                os.rename(tmp, dst)
+            except OSError:
+                pass
+        else:
+            store_add(path, {rel: f.get("text") or ""})
+            if mode_bin:
+                try:
+                    os.chmod(os.path.join(rw(path), rel), 0o555)
+                except OSError:
+                    pass
 
 
 def build_host_system(ev, realise=True):
@@ -317,6 +394,7 @@ def build_host_system(ev, realise=True):
             payload = json.dumps({"name": name, "config": c["system"]}, sort_keys=True)
             top = store_path("nixos-system-%s-%s" % (name, VERSION), payload)
             if realise:
+                write_store_files(ev.get("storeFiles") or [])
                 build_container_system(name, c["system"])
         else:
             top = c["path"]
@@ -428,25 +506,30 @@ def evaluate(config_path, flake_ref=None, flake_attr=None):
     env = dict(os.environ)
     env.setdefault("HOME", "/root" if os.geteuid() == 0 else "/tmp")
     p = subprocess.run(args, capture_output=True, text=True, env=env)
-    if p.stderr:
+    files, stderr = store_files(p.stderr)
+    if stderr:
         try:
-            sys.stderr.write(p.stderr)
+            sys.stderr.write(stderr)
             sys.stderr.flush()
         except OSError:
             pass
     if p.returncode != 0:
         return None
-    return json.loads(p.stdout)
+    ev = json.loads(p.stdout)
+    ev["storeFiles"] = files
+    return ev
 
 
 def evaluate_container_file(name, config_file):
     args = nix_eval_cmd() + [EVAL_NIX, "--argstr", "mode", "container", "--argstr", "containerName", name,
             "--argstr", "configuration", config_file]
     p = subprocess.run(args, capture_output=True, text=True)
-    if p.stderr:
-        say(p.stderr.rstrip("\n"))
+    files, stderr = store_files(p.stderr)
+    if stderr:
+        say(stderr.rstrip("\n"))
     if p.returncode != 0:
         return None
+    write_store_files(files)
     return json.loads(p.stdout)["system"]
 
 

@@ -6,9 +6,13 @@
 let
   b = builtins;
   hash32 = s: b.replaceStrings [ "e" ] [ "z" ] (b.substring 0 32 (b.hashString "sha256" s));
-  mkDrv = name: attrs: let self = {
+  # A writer's derivation (simFile: its text) reports its file through builtins.trace when its
+  # path is used, so that the simulator can create it (lib/simhost.py, store_files).
+  mkDrv = name: attrs: let
+    path = "/nix/store/${hash32 "${name}:${b.toJSON (removeAttrs attrs [ "passthru" "simFile" ])}"}-${name}";
+    self = {
       type = "derivation"; inherit name; pname = name; version = "sim";
-      outPath = "/nix/store/${hash32 "${name}:${b.toJSON (removeAttrs attrs [ "passthru" ])}"}-${name}";
+      outPath = if attrs ? simFile then b.trace "sim-store-file:${b.toJSON (attrs.simFile // { inherit path; })}" path else path;
       drvPath = "/nix/store/${hash32 "drv:${name}"}-${name}.drv";
       system = "x86_64-linux"; outputs = [ "out" ]; meta = { description = "simulated package ${name}"; };
       override = a: mkDrv name (attrs // { override = a; });
@@ -40,7 +44,8 @@ let
   ];
   base = b.listToAttrs (map (n: { name = n; value = pkg n; }) names);
   writers = rec {
-    writeTextFile = { name, text ? "", executable ? false, destination ? "", ... }: mkDrv name { inherit text executable destination; };
+    writeTextFile = { name, text ? "", executable ? false, destination ? "", ... }:
+      mkDrv name { inherit text executable destination; simFile = { inherit text executable destination; }; };
     writeText = name: text: writeTextFile { inherit name text; };
     writeTextDir = path: text: writeTextFile { name = b.baseNameOf path; inherit text; destination = "/${path}"; };
     writeScript = name: text: writeTextFile { inherit name text; executable = true; };
