@@ -33,6 +33,7 @@ const CONTAINERS = {
 
 beforeAll(() => {
   f = startFleet(116, 1);
+  f.ok(1, "mkdir -p /srv/auto"); // the bind mount source the autoStart container "net" needs to start
   f.setContainers(1, CONTAINERS);
   f.ok(1, "nixos-rebuild switch");
 });

@@ -689,22 +689,38 @@ def container_start(name, by="systemctl", log=True):
     if not os.path.exists(system):
         _set_failed(name)
         raise UnitError(_job_failed("start", name))
-    complaint = simnspawn.check(_nspawn_argv(name, conf, root, system))
+    argv = _nspawn_argv(name, conf, root, system)
+    complaint = simnspawn.check(argv)
     if complaint:
         _set_failed(name, journal=["container %s[%d]: %s" % (name, _fake_pid(name, 0), complaint),
                                    "container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
                                    "container@%s.service: Failed with result 'exit-code'." % name])
         raise UnitError(_job_failed("start", name))
     _container_boot(name, root, system)
+    import simruntime  # the container runs for real (lib/simruntime.py, lib/siminit.py)
+    try:
+        leader = simruntime.start(name, root, os.path.realpath(system), conf, argv, _start_timeout(name, info))
+    except simruntime.StartFailed as e:
+        _set_failed(name, journal=["container %s[%d]: %s" % (name, _fake_pid(name, 0), line) for line in e.args[0]]
+                    + ["container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
+                       "container@%s.service: Failed with result 'exit-code'." % name])
+        raise UnitError(_job_failed("start", name))
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"name": name, "state": "active", "system": os.path.realpath(system),
-               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1),
+               "since": now_iso(), "root": root, "pid": leader,
                "cgroup": simresources.show_properties(unit_limits(name, info)), "journal": []})
     st["starts"] = st.get("starts", 0) + 1
     save_unit_state(name, st)
     if log:
         event(event="unit", unit="container@%s.service" % name, op="start", system=st["system"], by=by)
     return True
+
+
+def _start_timeout(name, info):
+    """TimeoutStartSec of the unit, in seconds (infinity: an hour)."""
+    decl = info.get("containers", {}).get(name) or {}
+    usec = simunit.timeout_start_usec((decl.get("unit") or {}).get("TimeoutStartSec") or "1min")
+    return 3600.0 if usec == simunit.INFINITY else usec / 1e6
 
 
 def unit_limits(name, info=None):
@@ -745,6 +761,8 @@ def _job_failed(verb, name):
 
 
 def _set_failed(name, journal=None):
+    import simruntime
+    simruntime.stop(name)
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"state": "failed", "since": now_iso(), "pid": 0})
     if journal is not None:
@@ -759,6 +777,9 @@ def container_stop(name, by="systemctl", op="stop", log=True):
     if not st or st.get("state") not in ("active", "failed"):
         return False
     was = st.get("state")
+    if was == "active":
+        import simruntime
+        simruntime.stop(name)
     st.update({"state": "inactive", "since": now_iso(), "pid": 0})
     st["stops"] = st.get("stops", 0) + 1
     save_unit_state(name, st)
@@ -770,20 +791,41 @@ def container_stop(name, by="systemctl", op="stop", log=True):
 
 
 def container_reload(name, by="systemctl"):
-    """ExecReload: switch-to-configuration test of the conf's CURRENT SYSTEM_PATH
-    (or the per-container profile), inside the running container, no restart."""
+    """ExecReload (reference C.3): `nixos-container run "$INSTANCE" -- bash --login -c
+    "${SYSTEM_PATH:-/nix/var/nix/profiles/system}/bin/switch-to-configuration test"`, with
+    the conf read again; the container's switch-to-configuration (lib/siminit.py) activates
+    that system in place. Its output goes to the unit's journal; a failure (exit 4: a unit
+    inside failed) fails the reload, and the container keeps running what it activated."""
     if not is_active(name):
         raise UnitError("container@%s.service is not active, cannot reload." % name)
     conf = parse_conf(os.path.join(conf_dir(), name + ".conf")) or {}
-    system = conf.get("SYSTEM_PATH") or "/nix/var/nix/profiles/per-container/%s/system" % name
-    if not os.path.exists(system):
-        raise UnitError("Job for container@%s.service failed.\nSee \"systemctl status container@%s.service\" and \"journalctl -xeu container@%s.service\" for details." % (name, name, name))
+    system = conf.get("SYSTEM_PATH") or "/nix/var/nix/profiles/system"
+    host_view = system if conf.get("SYSTEM_PATH") else "/nix/var/nix/profiles/per-container/%s/system" % name
+    failed = ("Job for container@%s.service failed because the control process exited with error code.\n"
+              "See \"systemctl status container@%s.service\" and \"journalctl -xeu container@%s.service\" for details."
+              % (name, name, name))
+    import simjournal
+    simjournal.host_line(name, "Reloading Container '%s'..." % name)
+    p = subprocess.run([os.path.join(TOOLS, "bin", "nixos-container"), "run", name, "--", "bash", "--login", "-c",
+                        "%s/bin/switch-to-configuration test" % system],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, INSTANCE=name))
+    for line in p.stdout.splitlines():
+        simjournal.host_line(name, line, ident="container %s" % name, pid=_fake_pid(name, 1))
     st = unit_state(name)
-    st["system"] = os.path.realpath(system)
+    if os.path.exists(host_view):
+        st["system"] = os.path.realpath(host_view)
     st["reloads"] = st.get("reloads", 0) + 1
     st["lastReload"] = now_iso()
     save_unit_state(name, st)
-    event(event="unit", unit="container@%s.service" % name, op="reload", system=st["system"], by=by)
+    event(event="unit", unit="container@%s.service" % name, op="reload", system=st["system"], by=by,
+          **({} if p.returncode == 0 else {"failed": True, "exitCode": p.returncode}))
+    if p.returncode != 0:
+        simjournal.host_line(name, "container@%s.service: Control process exited, code=exited, status=%d/%s"
+                             % (name, p.returncode, {1: "FAILURE", 4: "NOPERMISSION"}.get(p.returncode, str(p.returncode))))
+        simjournal.host_line(name, "Reload failed for Container '%s'." % name)
+        raise UnitError(failed)
+    simjournal.host_line(name, "Reloaded Container '%s'." % name)
 
 
 # ------------------------------------------------------------------ switch-to-configuration
