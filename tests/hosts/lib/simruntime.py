@@ -127,11 +127,12 @@ def start(name, root, system, conf, argv, timeout):
     s = spec(name, root, system, conf, argv)
     if s["userns"] and s["uidShift"]:
         _shift_ownership(root, s["uidShift"])
-    spec_file = os.path.join(H.SIM_RUN, name + ".spec.json")
+    # the init's spec and its stderr, outside the records that name containers (NAME.json, NAME.machine)
+    spec_file = os.path.join(H.SIM_RUN, "init", name + ".spec")
     H.write_json_atomic(spec_file, s)
     r_note, w_note = os.pipe()
     r_map, w_map = os.pipe()
-    log = os.open(os.path.join(H.SIM_RUN, name + ".init.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    log = os.open(os.path.join(H.SIM_RUN, "init", name + ".log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     child = os.fork()
     if child == 0:
         try:
@@ -199,7 +200,7 @@ def start(name, root, system, conf, argv, timeout):
     if err == "Timeout":
         raise StartFailed(["container@%s.service: start operation timed out. Terminating." % name])
     if err == "exited":
-        raise StartFailed(["Container %s exited unexpectedly (see %s)." % (name, _machine_file(name)[:-8] + ".init.log")])
+        raise StartFailed(["Container %s exited unexpectedly (see %s)." % (name, os.path.join(H.SIM_RUN, "init", name + ".log"))])
     raise StartFailed([err])
 
 
