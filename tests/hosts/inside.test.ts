@@ -149,6 +149,13 @@ describe("the container's system", () => {
     expect(f.ok(1, "journalctl -M alpha -o cat")).toContain("from a script\n");
   });
 
+  test("the container keeps nothing of the command that started it (a lock a deploy script holds stays its own)", () => {
+    f.ok(1, "nixos-container stop gamma");
+    f.ok(1, "exec 9>/run/deploy.lock && flock 9 && nixos-container start gamma");
+    expect(f.ssh(1, "flock -n /run/deploy.lock true").code).toBe(0);
+    expect(f.ok(1, "ls -l /proc/$(machinectl show gamma -p Leader --value)/fd | grep -c deploy.lock || true").trim()).toBe("0");
+  });
+
   test("stopping the container ends all its processes and its mounts", () => {
     const marker = () => f.ok(1, `ps -eo args | grep -c '^sleep \\(${S1}\\|${S2}\\)$' || true`).trim();
     expect(marker()).toBe("2");

@@ -146,9 +146,14 @@ def start(name, root, system, conf, argv, timeout):
                 os.dup2(null, 0)
                 os.dup2(log, 1)
                 os.dup2(log, 2)
-                for fd in (w_note, r_map):
+                # Nothing of the tool that started it: an inherited descriptor (a session's pipe,
+                # a lock file a deploy script holds open) would live as long as the container.
+                keep = sorted((w_note, r_map))
+                os.closerange(3, keep[0])
+                os.closerange(keep[0] + 1, keep[1])
+                os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX"))
+                for fd in keep:
                     os.set_inheritable(fd, True)
-                os.closerange(3, min(w_note, r_map))
                 os.execv("/usr/bin/python3", ["/usr/bin/python3", os.path.join(HERE, "siminit.py"),
                                               spec_file, str(w_note), str(r_map)])
             os._exit(0)
