@@ -30,6 +30,8 @@ const editInventory = (from: string, to: string) => {
 
 beforeAll(() => {
   fleet = startFleet(140, 3);
+  // host2's db binds /srv/db: systemd-nspawn refuses to start a container whose bind source is missing
+  fleet.ok(2, "mkdir -p /srv/db");
   work = mkdtempSync(join(tmpdir(), "e2e-fleet-"));
   inventory = join(work, "inventory.yaml");
   copyFileSync(join(PROJECT, "inventory.yaml"), inventory);
