@@ -170,6 +170,9 @@ def setup(spec, tell, wait_mapped):
             os.stat(m["src"])
         except OSError as e:
             raise SetupError("Failed to stat %s: %s" % (m["src"], os.strerror(e.errno)))
+    # the root becomes a mount point of its own first (pivot_root needs one), so that the mounts
+    # below land on it and are not copied again
+    _mount(root, root, None, MS_BIND | MS_REC)
     for d in ("proc", "sys", "usr", "bin", "etc", "root", "var/log", "nix/store"):
         _makedirs(os.path.join(root, d))
     for link in ("lib", "lib64"):  # the machine's dynamic loader and libraries (README)
@@ -201,7 +204,6 @@ def setup(spec, tell, wait_mapped):
         if libc.setns(fd, CLONE_NEWNET) != 0:
             raise SetupError("Failed to join network namespace %s: %s" % (spec["netnsPath"], os.strerror(ctypes.get_errno())))
         os.close(fd)
-    _mount(root, root, None, MS_BIND | MS_REC)
     old = os.path.join(root, ".sim-oldroot")
     _makedirs(old)
     if libc.syscall(SYS_PIVOT_ROOT, root.encode(), old.encode()) != 0:
