@@ -14,6 +14,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 SUBNET="${FLEET_SUBNET:-127.0.0}"
 step "Starting 3 simulated NixOS hosts (real sshd on $SUBNET.11-13, state in $FLEET_STATE)"
 tests/hosts/fleet up 3
+# host2's db binds /srv/db (inventory.yaml): a container whose bind mount source is missing does not start
+ssh -i "$FLEET_STATE/keys/root_ed25519" -o UserKnownHostsFile="$FLEET_STATE/known_hosts" -o BatchMode=yes "root@$SUBNET.12" mkdir -p /srv/db
 
 cd examples/fleet
 step "pulumi stack $STACK (local backend in $STATE_DIR), hosts from the fleet manifest"

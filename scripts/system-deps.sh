@@ -4,7 +4,9 @@
 set -euo pipefail
 # time: GNU time (/usr/bin/time), which make bench uses to measure the Pulumi CLI.
 # python3-venv: Debian's python3 makes no virtualenv with pip without it (tools/python/venv.sh).
-packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 python3-venv time)
+# curl, netcat-openbsd: the programs of NixOS's core packages curl and netcat inside a simulated
+# container (tests/hosts/README.md, "Inside a container"; a health check probes with them).
+packages=(nix-bin openssh-server openssh-client sudo iproute2 util-linux git openssl python3 python3-venv time curl netcat-openbsd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

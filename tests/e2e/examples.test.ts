@@ -9,6 +9,8 @@ const ROOT = join(__dirname, "..", "..");
 let fleet: Fleet;
 beforeAll(() => {
   fleet = startFleet(141, 1);
+  // examples/webserver's bind mount sources: systemd-nspawn refuses to start a container whose source is missing
+  fleet.ok(1, "mkdir -p /srv/www /var/log/containers/www");
 });
 afterAll(() => fleet?.down());
 

@@ -3,7 +3,7 @@
  * running examples/fleet against the simulated fleet: what a user sees.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
@@ -30,6 +30,9 @@ const editInventory = (from: string, to: string) => {
 
 beforeAll(() => {
   fleet = startFleet(140, 3);
+  // host2's db binds /srv/db: systemd-nspawn refuses to start a container whose bind source is missing.
+  // Made on the machine side of the host's /srv: an SSH session would count as one of the run's.
+  mkdirSync(join(fleet.host(2).stateDir, "fs/srv/db"), { recursive: true });
   work = mkdtempSync(join(tmpdir(), "e2e-fleet-"));
   inventory = join(work, "inventory.yaml");
   copyFileSync(join(PROJECT, "inventory.yaml"), inventory);

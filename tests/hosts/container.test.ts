@@ -57,7 +57,7 @@ describe("nixos-container", () => {
 
   test("start creates the state dirs of C.4/C.5", () => {
     f.ok(1, "nixos-container start db");
-    const out = f.ok(1, "cd /var/lib/nixos-containers/db && stat -c '%n %a' usr/bin etc var/lib var/lib/private root && ls /nix/var/nix/profiles/per-container /nix/var/nix/gcroots/per-container && test -e etc/os-release && test -e etc/machine-id && cmp etc/resolv.conf /etc/resolv.conf && echo ok");
+    const out = f.ok(1, "cd /var/lib/nixos-containers/db && stat -c '%n %a' usr/bin etc var/lib var/lib/private root && ls /nix/var/nix/profiles/per-container /nix/var/nix/gcroots/per-container && test -L etc/os-release && test -e etc/machine-id && cmp etc/resolv.conf /etc/resolv.conf && echo ok");
     expect(out).toContain("var/lib/private 700");
     expect(out).toContain("root 700");
     expect(out).toContain("etc 755");
@@ -90,10 +90,10 @@ describe("nixos-container", () => {
     expect(f.ssh(1, "nixos-container show-host-key db").code).toBe(1);
   });
 
-  test("run executes with the container's root as working dir and returns the exit code", () => {
-    const r = f.ssh(1, "nixos-container run web -- sh -c 'pwd; echo $NIXOS_CONTAINER; exit 7'");
+  test("run executes inside the container as its root (su root -l: root's home, its hostname, its /etc) and returns the exit code", () => {
+    const r = f.ssh(1, "nixos-container run web -- sh -c 'pwd; hostname; id -un; cat /etc/hostname; test -e /var/lib/nixos-containers && echo host-visible; exit 7'");
     expect(r.code).toBe(7);
-    expect(r.stdout).toBe("/var/lib/nixos-containers/web\nweb\n");
+    expect(r.stdout).toBe("/root\nweb\nroot\nweb\n");
   });
 
   test("flake container: first start runs update (G.13); update rebuilds into the per-container profile and reloads", () => {

@@ -33,6 +33,7 @@ const CONTAINERS = {
 
 beforeAll(() => {
   f = startFleet(116, 1);
+  f.ok(1, "mkdir -p /srv/auto"); // the bind mount source the autoStart container "net" needs to start
   f.setContainers(1, CONTAINERS);
   f.ok(1, "nixos-rebuild switch");
 });
@@ -177,7 +178,7 @@ describe("container@NAME.service (C.3)", () => {
       expect(file).toContain(`\n${line}\n`);
     }
     expect(file).not.toContain("RequiresMountsFor=/var/lib/nixos-containers/%i");
-    expect(unitFile("net")).toMatch(/\nX-Restart-Triggers=\/nix\/store\/[0-9a-z]{32}-X-Restart-Triggers-container@net\n/);
+    expect(unitFile("net")).toMatch(/\nX-Restart-Triggers=\/nix\/store\/[0-9a-z]{32}-X-Restart-Triggers-container-net\n/);
     expect(unitFile("net")).toMatch(/\n\[Install\]\nWantedBy=machines\.target\n$/);
   });
 });

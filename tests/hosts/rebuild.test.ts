@@ -7,6 +7,8 @@ import { Fleet, startFleet, containerModule } from "./helpers";
 let f: Fleet;
 beforeAll(() => {
   f = startFleet(111, 2);
+  // WEB's bind mount source: without it the autoStart container could not start (nspawn needs it)
+  for (const i of [1, 2]) f.ok(i, "mkdir -p /srv/web");
 });
 afterAll(() => f?.down());
 

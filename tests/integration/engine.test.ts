@@ -144,6 +144,7 @@ describe("after the switch (reference E.3)", () => {
     const r1 = await engine.apply(changeFor(specFor(fleet, 3, { name: "manual", config: { environment: { etc: { v: { text: "2" } } } } }), "update"));
     expect(r1.postAction).toBe("reload");
     expect(fleet.unitState(3, "manual").system).toBe(r1.state.systemPath);
+    fleet.ok(3, "mkdir -p /srv/data"); // the bind mount source: nspawn refuses a missing one
     const r2 = await engine.apply(
       changeFor(specFor(fleet, 3, { name: "manual", bindMounts: { "/data": { hostPath: "/srv/data" } }, config: { environment: { etc: { v: { text: "2" } } } } }), "update"),
     );

@@ -15,7 +15,7 @@
  * logging in with its password and giving it to `sudo -S`.
  */
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync, existsSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, existsSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Fleet } from "../hosts/helpers";
 import type { DynamicProviderHarness } from "../support/dynamic-harness";
@@ -185,6 +185,9 @@ describe("hostile container values", () => {
   ];
 
   it("cannot run a command on the host or write outside the module directory, through a whole lifecycle", async () => {
+    // The bind mount source of `hostile` (a container whose source is missing does not start), made on
+    // the machine side of the host's /srv: no SSH session.
+    mkdirSync(join(fleet.host(1).stateDir, "fs/srv/data"), { recursive: true });
     const before = hostTree(1);
     const sessionsBefore = sessions(fleet, 1);
     // Refused ones: no session at all.

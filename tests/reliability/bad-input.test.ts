@@ -384,6 +384,8 @@ describe("huge inputs are accepted and deployed exactly (measured)", () => {
   it("10,000 bind mounts", async () => {
     const bindMounts: Record<string, { hostPath: string; isReadOnly: boolean }> = {};
     for (let i = 0; i < 10_000; i++) bindMounts[`/mnt/m${i}`] = { hostPath: `/srv/data/m${i}`, isReadOnly: i % 2 === 0 };
+    // the sources: a container whose bind mount source is missing does not start (systemd-nspawn)
+    fleet.ok(1, "mkdir -p /srv/data && cd /srv/data && seq 0 9999 | sed s/^/m/ | xargs mkdir -p");
     const { created, checkMs, createMs } = await deployTimed(base({ name: "mounts", autoStart: true, bindMounts, config: {} }));
     expect(created.outs.status).toBe("up");
     const flags = /^EXTRA_NSPAWN_FLAGS="(.*)"$/m.exec(fleet.ok(1, "cat /etc/nixos-containers/mounts.conf"))![1];

@@ -223,7 +223,7 @@ def create_host(i, subnet, flake, index_import, secrets_):
     addr = "%s.%d" % (subnet, 10 + i)
     F = os.path.join(H, "fs")
     for d in ("etc.upper", "etc.work", "var.upper", "var.work", "store.upper", "store.work", "store-rw",
-              "profiles", "gcroots", "run", "home", "roothome", "knobs"):
+              "profiles", "gcroots", "run", "home", "roothome", "srv", "knobs"):
         os.makedirs(os.path.join(F if d != "knobs" else H, d), exist_ok=True)
     os.chmod(H, 0o755)
     os.chmod(os.path.join(H, "knobs"), 0o755)
@@ -358,7 +358,32 @@ def wait_up(i, addr, p, timeout=30):
     die("host%d: sshd did not answer on %s:22 within %ds" % (i, addr, timeout))
 
 
+def container_leaders(i):
+    """The inits of host I's running containers (lib/simruntime.py): each is PID 1 of the
+    container's own namespaces, so ns_pids does not see it; killing it ends the container."""
+    d = os.path.join(hostdir(i), "fs", "run", "nixos-containers-sim")
+    out = []
+    try:
+        entries = os.listdir(d)
+    except OSError:
+        return out
+    for e in entries:
+        if e.endswith(".machine"):
+            try:
+                rec = json.loads(read(os.path.join(d, e)) or "{}")
+                if os.readlink("/proc/%d/ns/mnt" % rec["leader"]) == rec["mntns"]:
+                    out.append(int(rec["leader"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+    return out
+
+
 def stop_host(i):
+    for pid in container_leaders(i):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     pids = ns_pids(i)
     main = host_pid(i)
     if main and main not in pids:

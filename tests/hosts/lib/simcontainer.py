@@ -100,12 +100,12 @@ def flake_build(flake, attr="container"):
 
 def _flake_system(flake, attr, digest):
     p = H.store_path("nixos-system-%s-%s" % (attr, H.VERSION), digest)
-    H.store_add(p, {
-        "sim-container.json": '{"flake": %s, "attr": %s}\n' % (_js(flake), _js(attr)),
-        "init": "#!/bin/sh\nexit 0\n",
-        "nixos-version": H.VERSION + "\n",
-        "bin/switch-to-configuration": "#!/bin/sh\nexit 0\n",
-    })
+    if not os.path.lexists(p):
+        H.store_add(p, dict(H.container_system_files(attr, {}), **{
+            "sim-container.json": '{"flake": %s, "attr": %s}\n' % (_js(flake), _js(attr)),
+            "init": "#!/bin/sh\nexit 0\n",
+            "nixos-version": H.VERSION + "\n",
+        }))
     return p
 
 
@@ -291,30 +291,21 @@ def main(argv):
         return update(name, opts, conf, root, flake_attr)
     if action == "login":
         die("%s: 'login' needs a real container's getty; the simulated host has none (tests/hosts/README.md)\n" % ARGV0)
-    if action == "root-login":
-        import simjournal  # the machine's leader (lib/simjournal.py)
-        pid = simjournal.leader(name)
-        if not pid:
-            die("%s: unable to get container's main PID\n" % ARGV0)
-        os.chdir(os.path.join(root, "root") if os.path.isdir(os.path.join(root, "root")) else "/")
-        os.execvp("nsenter", ["nsenter", "--target", str(pid), "--uts", "--", "su", "root", "-l"])
-    if action == "run":
+    if action in ("root-login", "run"):
+        # nsenter into the leader's namespaces, then `su root -l` (-c "exec 'arg' ...") there
+        # (reference D.2; lib/simruntime.py, enter)
+        import simruntime
         cmd = args[1:]
         if cmd and cmd[0] == "--":
             cmd = cmd[1:]
-        if not H.is_active(name):
+        argv = simruntime.enter(name, cmd, interactive=action == "root-login") if H.is_active(name) else None
+        if argv is None:
             die("%s: unable to get container's main PID\n" % ARGV0)
-        st = H.unit_state(name) or {}
-        env = dict(os.environ, NIXOS_CONTAINER=name, CONTAINER_ROOT=st.get("root", root),
-                   CONTAINER_SYSTEM=st.get("system", ""))
+        if action == "root-login":
+            os.execvp(argv[0], argv)
         H.event(event="container-run", container=name, cmd=cmd)
-        shell = "exec " + " ".join("'%s'" % a.replace("'", "'\\''") for a in cmd)
         try:
-            import simjournal  # inside the machine's UTS namespace: `hostname` is the container's
-            pid = simjournal.leader(name)
-            enter = ["nsenter", "--target", str(pid), "--uts", "--"] if pid else []
-            return subprocess.call(enter + ["/bin/sh", "-c", shell],
-                                   cwd=st.get("root", root) if os.path.isdir(st.get("root", root)) else "/", env=env)
+            return subprocess.call(argv)
         except OSError as e:
             H.say(str(e))
             return 1

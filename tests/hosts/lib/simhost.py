@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 
+import simguest
 import simnspawn
+import simpackages
 import simresources
 import simunit
 
@@ -186,10 +188,15 @@ def read_json(path, default=None):
 
 def write_json_atomic(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def write_text_atomic(path, text, mode=0o644):
+    """Write to a temporary name and rename: a reader sees the old file or the new one."""
     tmp = "%s.tmp-%d" % (path, os.getpid())
     with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
+        f.write(text)
+    os.chmod(tmp, mode)
     os.rename(tmp, path)
 
 
@@ -291,13 +298,83 @@ def tool_links(enable_containers):
 def build_container_system(name, system_cfg):
     payload = json.dumps({"name": name, "config": system_cfg}, sort_keys=True)
     p = store_path("nixos-system-%s-%s" % (name, VERSION), payload)
-    store_add(p, {
-        "sim-container.json": json.dumps({"name": name, "config": system_cfg}, indent=1, sort_keys=True) + "\n",
-        "init": "#!/bin/sh\n# simulated NixOS container init of %s\nexit 0\n" % name,
-        "nixos-version": VERSION + "\n",
-        "bin/switch-to-configuration": "#!/bin/sh\n# simulated switch-to-configuration of container %s\nexit 0\n" % name,
-    })
+    if not os.path.lexists(p):
+        store_add(p, dict(container_system_files(name, system_cfg or {}), **{
+            "sim-container.json": json.dumps({"name": name, "config": system_cfg}, indent=1, sort_keys=True) + "\n",
+            "init": "#!/bin/sh\n# simulated NixOS container init of %s\nexit 0\n" % name,
+            "nixos-version": VERSION + "\n",
+        }))
     return p
+
+
+def container_system_files(name, cfg):
+    """What a container toplevel links to, made real enough to run (simpackages.py): its
+    system path `sw`, its `etc` (environment.etc and the files NixOS always writes), the
+    store paths of the packages its config mentions (a unit's `path`, `${pkgs.x}/bin/x`),
+    and bin/switch-to-configuration (the container's own, simclient.py)."""
+    for ref in sorted(simguest.store_refs(cfg)):
+        simpackages.materialize(ref, store_path, store_add)
+    for n in simguest.UNIT_PATH_PACKAGES:
+        simpackages.materialize(simguest.package_path(n), store_path, store_add)
+    sw = simpackages.system_path(simguest.system_packages(cfg), store_path, store_add)
+    entries = simguest.etc_entries(cfg, simguest.hostname(cfg, name))
+    etc_files = {}
+    for target, e in entries.items():
+        etc_files["etc/" + target] = e["text"] if "text" in e else ("link", e["source"])
+    etc = store_path("etc", json.dumps(etc_files, sort_keys=True))
+    store_add(etc, etc_files)
+    tools = simpackages.sim_systemd(store_path, store_add)
+    return {"sw": ("link", sw), "etc": ("link", etc + "/etc"),
+            "bin/switch-to-configuration": ("link", tools + "/bin/switch-to-configuration")}
+
+
+STORE_FILE_TRACE = "trace: sim-store-file:"
+
+
+def store_files(stderr):
+    """The files of the writers (pkgs.writeText, writeShellScript, ...) the evaluation used:
+    nix/pkgs.nix reports each through builtins.trace. Returns (files, the other stderr)."""
+    files, rest = [], []
+    for line in stderr.splitlines(True):
+        if line.startswith(STORE_FILE_TRACE):
+            try:
+                files.append(json.loads(line[len(STORE_FILE_TRACE):]))
+            except ValueError:
+                pass
+        else:
+            rest.append(line)
+    return files, "".join(rest)
+
+
+def write_store_files(files):
+    """Create the store paths of writer derivations (text at their destination)."""
+    for f in files:
+        dest = (f.get("destination") or "").lstrip("/")
+        mode_bin = bool(f.get("executable"))
+        if dest:
+            rel = dest
+        else:
+            rel = None
+        path = f["path"]
+        if os.path.lexists(path):
+            continue
+        if rel is None:
+            dst = rw(path)
+            tmp = dst + ".tmp-%d" % os.getpid()
+            try:
+                with open(tmp, "w") as fh:
+                    fh.write(f.get("text") or "")
+                os.chmod(tmp, 0o555 if mode_bin else 0o444)
+                os.rename(tmp, dst)
+            except OSError:
+                pass
+        else:
+            store_add(path, {rel: f.get("text") or ""})
+            if mode_bin:
+                try:
+                    os.chmod(os.path.join(rw(path), rel), 0o555)
+                except OSError:
+                    pass
 
 
 def build_host_system(ev, realise=True):
@@ -317,6 +394,7 @@ def build_host_system(ev, realise=True):
             payload = json.dumps({"name": name, "config": c["system"]}, sort_keys=True)
             top = store_path("nixos-system-%s-%s" % (name, VERSION), payload)
             if realise:
+                write_store_files(ev.get("storeFiles") or [])
                 build_container_system(name, c["system"])
         else:
             top = c["path"]
@@ -428,25 +506,30 @@ def evaluate(config_path, flake_ref=None, flake_attr=None):
     env = dict(os.environ)
     env.setdefault("HOME", "/root" if os.geteuid() == 0 else "/tmp")
     p = subprocess.run(args, capture_output=True, text=True, env=env)
-    if p.stderr:
+    files, stderr = store_files(p.stderr)
+    if stderr:
         try:
-            sys.stderr.write(p.stderr)
+            sys.stderr.write(stderr)
             sys.stderr.flush()
         except OSError:
             pass
     if p.returncode != 0:
         return None
-    return json.loads(p.stdout)
+    ev = json.loads(p.stdout)
+    ev["storeFiles"] = files
+    return ev
 
 
 def evaluate_container_file(name, config_file):
     args = nix_eval_cmd() + [EVAL_NIX, "--argstr", "mode", "container", "--argstr", "containerName", name,
             "--argstr", "configuration", config_file]
     p = subprocess.run(args, capture_output=True, text=True)
-    if p.stderr:
-        say(p.stderr.rstrip("\n"))
+    files, stderr = store_files(p.stderr)
+    if stderr:
+        say(stderr.rstrip("\n"))
     if p.returncode != 0:
         return None
+    write_store_files(files)
     return json.loads(p.stdout)["system"]
 
 
@@ -615,15 +698,30 @@ def container_start(name, by="systemctl", log=True):
                                    "container@%s.service: Failed with result 'exit-code'." % name])
         raise UnitError(_job_failed("start", name))
     _container_boot(name, root, system)
+    import simruntime  # the container runs for real (lib/simruntime.py, lib/siminit.py)
+    try:
+        leader = simruntime.start(name, root, os.path.realpath(system), conf, argv, _start_timeout(name, info))
+    except simruntime.StartFailed as e:
+        _set_failed(name, journal=["container %s[%d]: %s" % (name, _fake_pid(name, 0), line) for line in e.args[0]]
+                    + ["container@%s.service: Main process exited, code=exited, status=1/FAILURE" % name,
+                       "container@%s.service: Failed with result 'exit-code'." % name])
+        raise UnitError(_job_failed("start", name))
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"name": name, "state": "active", "system": os.path.realpath(system),
-               "since": now_iso(), "root": root, "pid": _fake_pid(name, st.get("starts", 0) + 1),
+               "since": now_iso(), "root": root, "pid": leader,
                "nspawn": argv, "cgroup": applied_cgroup(name, info), "journal": []})
     st["starts"] = st.get("starts", 0) + 1
     save_unit_state(name, st)
     if log:
         event(event="unit", unit="container@%s.service" % name, op="start", system=st["system"], by=by)
     return True
+
+
+def _start_timeout(name, info):
+    """TimeoutStartSec of the unit, in seconds (infinity: an hour)."""
+    decl = info.get("containers", {}).get(name) or {}
+    usec = simunit.timeout_start_usec((decl.get("unit") or {}).get("TimeoutStartSec") or "1min")
+    return 3600.0 if usec == simunit.INFINITY else usec / 1e6
 
 
 def unit_limits(name, info=None):
@@ -713,6 +811,8 @@ def _job_failed(verb, name):
 
 
 def _set_failed(name, journal=None):
+    import simruntime
+    simruntime.stop(name)
     st = unit_state(name) or {"name": name, "starts": 0, "reloads": 0, "stops": 0}
     st.update({"state": "failed", "since": now_iso(), "pid": 0})
     if journal is not None:
@@ -727,6 +827,9 @@ def container_stop(name, by="systemctl", op="stop", log=True):
     if not st or st.get("state") not in ("active", "failed"):
         return False
     was = st.get("state")
+    if was == "active":
+        import simruntime
+        simruntime.stop(name)
     st.update({"state": "inactive", "since": now_iso(), "pid": 0})
     st["stops"] = st.get("stops", 0) + 1
     save_unit_state(name, st)
@@ -738,20 +841,41 @@ def container_stop(name, by="systemctl", op="stop", log=True):
 
 
 def container_reload(name, by="systemctl"):
-    """ExecReload: switch-to-configuration test of the conf's CURRENT SYSTEM_PATH
-    (or the per-container profile), inside the running container, no restart."""
+    """ExecReload (reference C.3): `nixos-container run "$INSTANCE" -- bash --login -c
+    "${SYSTEM_PATH:-/nix/var/nix/profiles/system}/bin/switch-to-configuration test"`, with
+    the conf read again; the container's switch-to-configuration (lib/siminit.py) activates
+    that system in place. Its output goes to the unit's journal; a failure (exit 4: a unit
+    inside failed) fails the reload, and the container keeps running what it activated."""
     if not is_active(name):
         raise UnitError("container@%s.service is not active, cannot reload." % name)
     conf = parse_conf(os.path.join(conf_dir(), name + ".conf")) or {}
-    system = conf.get("SYSTEM_PATH") or "/nix/var/nix/profiles/per-container/%s/system" % name
-    if not os.path.exists(system):
-        raise UnitError("Job for container@%s.service failed.\nSee \"systemctl status container@%s.service\" and \"journalctl -xeu container@%s.service\" for details." % (name, name, name))
+    system = conf.get("SYSTEM_PATH") or "/nix/var/nix/profiles/system"
+    host_view = system if conf.get("SYSTEM_PATH") else "/nix/var/nix/profiles/per-container/%s/system" % name
+    failed = ("Job for container@%s.service failed because the control process exited with error code.\n"
+              "See \"systemctl status container@%s.service\" and \"journalctl -xeu container@%s.service\" for details."
+              % (name, name, name))
+    import simjournal
+    simjournal.host_line(name, "Reloading Container '%s'..." % name)
+    p = subprocess.run([os.path.join(TOOLS, "bin", "nixos-container"), "run", name, "--", "bash", "--login", "-c",
+                        "%s/bin/switch-to-configuration test" % system],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, INSTANCE=name))
+    for line in p.stdout.splitlines():
+        simjournal.host_line(name, line, ident="container %s" % name, pid=_fake_pid(name, 1))
     st = unit_state(name)
-    st["system"] = os.path.realpath(system)
+    if os.path.exists(host_view):
+        st["system"] = os.path.realpath(host_view)
     st["reloads"] = st.get("reloads", 0) + 1
     st["lastReload"] = now_iso()
     save_unit_state(name, st)
-    event(event="unit", unit="container@%s.service" % name, op="reload", system=st["system"], by=by)
+    event(event="unit", unit="container@%s.service" % name, op="reload", system=st["system"], by=by,
+          **({} if p.returncode == 0 else {"failed": True, "exitCode": p.returncode}))
+    if p.returncode != 0:
+        simjournal.host_line(name, "container@%s.service: Control process exited, code=exited, status=%d/%s"
+                             % (name, p.returncode, {1: "FAILURE", 4: "NOPERMISSION"}.get(p.returncode, str(p.returncode))))
+        simjournal.host_line(name, "Reload failed for Container '%s'." % name)
+        raise UnitError(failed)
+    simjournal.host_line(name, "Reloaded Container '%s'." % name)
 
 
 # ------------------------------------------------------------------ switch-to-configuration

@@ -113,6 +113,16 @@ def timeout_start_usec(value):
 
 
 # ------------------------------------------------------------------ the unit file
+def sanitize_derivation_name(name):
+    """nixpkgs lib.strings.sanitizeDerivationName: leading dots dropped, every run of
+    characters Nix refuses in store path names becomes one "-", at most 207 characters."""
+    if len(name) <= 207 and re.fullmatch(r"[A-Za-z0-9+_?=-][A-Za-z0-9+._?=-]*", name):
+        return name
+    name = re.sub(r"[^A-Za-z0-9+._?=-]+", "-", name.lstrip("."))
+    name = name[max(len(name) - 207, 0):]
+    return name or "unknown"
+
+
 def _fake_script(store_path, unit_name, suffix, inputs):
     script = "%s-%s" % (unit_name.replace("@", "_"), suffix)
     return "%s/bin/%s" % (store_path("unit-script-" + script, repr(inputs)), script)
@@ -187,7 +197,10 @@ def container_unit(name, c, dirs, store_path, toplevel=None, conf_text=None, ser
         deps = ["network.target"] + [device_unit(i) for i in c["interfaces"]]
         unit["After"] = " ".join(deps)
         unit["Wants"] = " ".join(deps)
-        unit["X-Restart-Triggers"] = store_path("X-Restart-Triggers-" + unit_name, "%s %s" % (toplevel, conf_text))
+        # systemd-lib writes it with pkgs.writeText "X-Restart-Triggers-${name}" (name = container@NAME),
+        # and mkDerivation passes the name through lib.strings.sanitizeDerivationName ("@" -> "-").
+        unit["X-Restart-Triggers"] = store_path(sanitize_derivation_name("X-Restart-Triggers-" + unit_name),
+                                                "%s %s" % (toplevel, conf_text))
         restart_if_changed = c["restartIfChanged"]
         wanted_by = ["machines.target"]
     text = "[Unit]\n" + _section(unit) + "\n[Service]\n" + _environment(env)

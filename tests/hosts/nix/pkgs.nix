@@ -15,10 +15,13 @@ let
     else if b.isList v then map plain v
     else v;
   # `a` are the derivation's attributes (name, pname, version and the rest), as mkDerivation's.
+  # A writer's derivation (simFile: its text) reports its file through builtins.trace when its
+  # path is used, so that the simulator can create it (lib/simhost.py, store_files).
   mkDrv = a: let
+      path = "/nix/store/${hash32 "${a.name}:${b.toJSON (plain (removeAttrs a [ "name" "pname" "passthru" "simFile" ]))}"}-${a.name}";
       self = {
         type = "derivation"; inherit (a) name; pname = a.pname or a.name; version = a.version or "sim";
-        outPath = "/nix/store/${hash32 "${a.name}:${b.toJSON (plain (removeAttrs a [ "name" "pname" "passthru" ]))}"}-${a.name}";
+        outPath = if a ? simFile then b.trace "sim-store-file:${b.toJSON (a.simFile // { inherit path; })}" path else path;
         drvPath = "/nix/store/${hash32 "drv:${a.name}"}-${a.name}.drv";
         system = "x86_64-linux"; outputs = [ "out" ]; meta = { description = "simulated package ${a.name}"; };
         drvAttrs = a;
@@ -69,7 +72,8 @@ let
   };
   # The package set before overlays; `final` is the set after all of them (what callPackage sees).
   start = overlays: final: base // sets // rec {
-    writeTextFile = { name, text ? "", executable ? false, destination ? "", ... }: mkDrv { inherit name text executable destination; };
+    writeTextFile = { name, text ? "", executable ? false, destination ? "", ... }:
+      mkDrv { inherit name text executable destination; simFile = { inherit text executable destination; }; };
     writeText = name: text: writeTextFile { inherit name text; };
     writeTextDir = path: text: writeTextFile { name = b.baseNameOf path; inherit text; destination = "/${path}"; };
     writeScript = name: text: writeTextFile { inherit name text; executable = true; };
