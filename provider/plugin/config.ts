@@ -1,0 +1,64 @@
+/**
+ * The plugin's configuration: stack config in the `nixos:` namespace, which the engine hands a
+ * provider plugin as the environment variable PULUMI_CONFIG (JSON, the namespace stripped,
+ * secrets decrypted; @pulumi/pulumi's provider server has no other way in). It holds connection
+ * settings that resources leave out: credentials, so that a program (or one written by `pulumi
+ * import`) need not name them, and what `pulumi import` needs to reach a host whose id carries
+ * only its address.
+ *
+ *   pulumi config set --secret nixos:privateKey < ~/.ssh/deploy_ed25519
+ *   pulumi config set nixos:hostKey "ssh-ed25519 AAAA…"      # or nixos:knownHostsFile
+ */
+import { ConnectionSchema, type Connection } from "../inputs/connection";
+import { ProviderError } from "../errors";
+
+/** The settings, each a Connection field of the same name and meaning. */
+export const CONFIG_KEYS = ["user", "privateKey", "privateKeyPassphrase", "password", "sudoPassword", "agentSocket", "hostKey", "knownHostsFile"] as const;
+type ConfigKey = (typeof CONFIG_KEYS)[number];
+export type ConnectionDefaults = Partial<Pick<Connection, ConfigKey>>;
+
+/** Which of them a resource's connection may leave to the configuration (not user: it defaults to root). */
+const CREDENTIALS = ["privateKey", "privateKeyPassphrase", "password", "sudoPassword", "agentSocket"] as const;
+
+export interface ProviderConfig {
+  defaults: ConnectionDefaults;
+  /** The configuration's credentials, for redaction. */
+  secrets: string[];
+  /** What is wrong with it (each setting named), thrown when a connection needs it. */
+  problem?: ProviderError;
+}
+
+export function providerConfig(env: NodeJS.ProcessEnv = process.env): ProviderConfig {
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = JSON.parse(env.PULUMI_CONFIG || "{}");
+  } catch {
+    // The engine writes it; nothing to configure when it cannot be read.
+  }
+  const defaults: ConnectionDefaults = {};
+  const problems: string[] = [];
+  for (const key of CONFIG_KEYS) {
+    if (raw[key] === undefined) continue;
+    const parsed = ConnectionSchema.shape[key].safeParse(raw[key]);
+    if (parsed.success) (defaults as Record<string, unknown>)[key] = parsed.data;
+    else problems.push(`nixos:${key}: ${parsed.error.issues[0]?.message ?? "invalid"} (pulumi config set nixos:${key} …)`);
+  }
+  const secrets = CREDENTIALS.flatMap((k) => (typeof defaults[k] === "string" ? [defaults[k] as string] : []));
+  const problem = problems.length > 0 ? new ProviderError(`invalid provider configuration (stack config nixos:*):\n${problems.map((p) => `  ${p}`).join("\n")}`) : undefined;
+  return { defaults, secrets, problem };
+}
+
+/**
+ * The connection a host is reached by: the resource's own settings, and from the configuration
+ * the credentials it leaves unset, and its host key settings when it names none.
+ */
+export function completed(connection: Connection, config: ProviderConfig): Connection {
+  if (config.problem) throw config.problem;
+  const out: Record<string, unknown> = { ...connection };
+  for (const key of CREDENTIALS) if (out[key] === undefined && config.defaults[key] !== undefined) out[key] = config.defaults[key];
+  if (out.hostKey === undefined && out.knownHostsFile === undefined) {
+    if (config.defaults.hostKey !== undefined) out.hostKey = config.defaults.hostKey;
+    if (config.defaults.knownHostsFile !== undefined) out.knownHostsFile = config.defaults.knownHostsFile;
+  }
+  return out as Connection;
+}
