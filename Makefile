@@ -4,7 +4,7 @@ SHELL := /bin/bash
 N ?= 3
 export FLEET_STATE ?= $(CURDIR)/.state/fleet
 
-.PHONY: all setup system-deps install tools build projects release generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e test-toolchain demo bench hosts-up hosts-down clean
+.PHONY: all setup system-deps install tools build projects plugin release generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e test-toolchain demo bench hosts-up hosts-down clean
 
 all: build
 
@@ -42,6 +42,11 @@ projects: $(PROJECTS:%=%/node_modules/.package-lock.json)
 %/node_modules/.package-lock.json: %/package.json package.json
 	cd $* && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
+
+## The provider plugin pulumi-resource-nixos as a tarball in dist/plugin/, with its own production
+## node_modules: `pulumi plugin install resource nixos <version> --file <tarball>` (scripts/plugin.sh).
+plugin: build
+	@scripts/plugin.sh
 
 ## The release artefacts, versioned from package.json, with SHA256SUMS, in dist/release/
 ## (scripts/release.sh lists them).

@@ -3,6 +3,12 @@
  * address as an argument; @pulumi/pulumi's provider server answers on a port it prints.
  */
 import { dirname } from "node:path";
+
+if (Number(process.versions.node.split(".")[0]) < 20) {
+  process.stderr.write(`pulumi-resource-nixos: needs Node.js 20 or later; this is ${process.version}\n`);
+  process.exit(1);
+}
+
 import { main } from "@pulumi/pulumi/provider";
 import { pluginProvider } from "./provider";
 
