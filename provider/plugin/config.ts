@@ -9,16 +9,12 @@
  *   pulumi config set --secret nixos:privateKey < ~/.ssh/deploy_ed25519
  *   pulumi config set nixos:hostKey "ssh-ed25519 AAAA…"      # or nixos:knownHostsFile
  */
-import { ConnectionSchema, type Connection } from "../inputs/connection";
+import type { z } from "zod";
+import type { Connection } from "../inputs/connection";
+import { CONFIG_CREDENTIALS as CREDENTIALS, ProviderConfigSchema } from "../inputs/provider-config";
 import { ProviderError } from "../errors";
 
-/** The settings, each a Connection field of the same name and meaning. */
-export const CONFIG_KEYS = ["user", "privateKey", "privateKeyPassphrase", "password", "sudoPassword", "agentSocket", "hostKey", "knownHostsFile"] as const;
-type ConfigKey = (typeof CONFIG_KEYS)[number];
-export type ConnectionDefaults = Partial<Pick<Connection, ConfigKey>>;
-
-/** Which of them a resource's connection may leave to the configuration (not user: it defaults to root). */
-const CREDENTIALS = ["privateKey", "privateKeyPassphrase", "password", "sudoPassword", "agentSocket"] as const;
+export type ConnectionDefaults = z.output<typeof ProviderConfigSchema>;
 
 export interface ProviderConfig {
   defaults: ConnectionDefaults;
@@ -37,9 +33,9 @@ export function providerConfig(env: NodeJS.ProcessEnv = process.env): ProviderCo
   }
   const defaults: ConnectionDefaults = {};
   const problems: string[] = [];
-  for (const key of CONFIG_KEYS) {
+  for (const [key, field] of Object.entries(ProviderConfigSchema.shape)) {
     if (raw[key] === undefined) continue;
-    const parsed = ConnectionSchema.shape[key].safeParse(raw[key]);
+    const parsed = field.safeParse(raw[key]);
     if (parsed.success) (defaults as Record<string, unknown>)[key] = parsed.data;
     else problems.push(`nixos:${key}: ${parsed.error.issues[0]?.message ?? "invalid"} (pulumi config set nixos:${key} …)`);
   }
