@@ -37,10 +37,19 @@ build: install
 ## user does: a `file:` dependency in their package.json, so npm links it and its `bin`
 ## (`npx nixos-containers` works there). Scripts are off: `build` has just compiled dist/,
 ## which the link points at, and the package's `prepare` would compile it again.
+PYTHON_SDK := .tools/python-venv/.sdk-installed
 PROJECTS := $(patsubst %/package.json,%,$(wildcard examples/*/package.json tests/e2e/programs/*/package.json tests/e2e/projects/*/package.json))
-projects: $(PROJECTS:%=%/node_modules/.package-lock.json)
+projects: $(PROJECTS:%=%/node_modules/.package-lock.json) $(PYTHON_SDK)
 %/node_modules/.package-lock.json: %/package.json package.json
 	cd $* && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The Python programs here (examples/python-fleet) import the generated Python SDK as a user's
+## do, from the wheel pip installed into their virtualenv (.tools/python-venv, tools/pulumi/env.sh
+## puts it first on PATH); again whenever sdks/python changes.
+$(PYTHON_SDK): $(shell find sdks/python -type f 2>/dev/null) tools/python/requirements.txt
+	@$(MAKE) --no-print-directory sdk-python >/dev/null
+	.tools/python-venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall dist/python/*.whl
 	@touch $@
 
 ## The provider plugin pulumi-resource-nixos as a tarball in dist/plugin/, with its own production
