@@ -10,7 +10,7 @@
  *   pulumi config set nixos:hostKey "ssh-ed25519 AAAA…"      # or nixos:knownHostsFile
  */
 import type { z } from "zod";
-import type { Connection } from "../inputs/connection";
+import { ConnectionSchema, type Connection } from "../inputs/connection";
 import { CONFIG_CREDENTIALS as CREDENTIALS, ProviderConfigSchema } from "../inputs/provider-config";
 import { ProviderError } from "../errors";
 
@@ -57,4 +57,16 @@ export function completed(connection: Connection, config: ProviderConfig): Conne
     if (config.defaults.knownHostsFile !== undefined) out.knownHostsFile = config.defaults.knownHostsFile;
   }
   return out as Connection;
+}
+
+/**
+ * The connection `pulumi import` reaches a host by: the host and port its id names, the user and
+ * host key settings of the configuration (its credentials join at the connection, `completed`).
+ */
+export function importConnection(host: string, port: number, config: ProviderConfig): Connection {
+  if (config.problem) throw config.problem;
+  const { user, hostKey, knownHostsFile } = config.defaults;
+  const parsed = ConnectionSchema.safeParse({ host, port, ...(user && { user }), ...(hostKey && { hostKey }), ...(knownHostsFile && { knownHostsFile }) });
+  if (!parsed.success) throw new ProviderError(`the import id's host ${JSON.stringify(host)}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
 }

@@ -9,14 +9,14 @@
  */
 import type * as pulumi from "@pulumi/pulumi/provider";
 import { readFileSync } from "node:fs";
-import { KINDS, resourceOps, type ResourceKind, type ResourceOps } from "../lifecycle";
+import { KINDS, importResource, resourceOps, type ResourceKind, type ResourceOps } from "../lifecycle";
 import { OWNER_KEY, misplacedSecrets, ownerIn, revealed, withDefaultName, withModulesUnknown, withSecretsMarked, type PropertyPath } from "../lifecycle/codec";
 import { unknownPaths } from "../lifecycle/unknown";
 import { formatPath } from "../inputs/problems";
 import { PartialFailure } from "../errors";
 import { PACKAGE } from "../schema/package-schema";
 import { providerProcess, type ProviderProcess } from "../process/wiring";
-import { completed, providerConfig, type ProviderConfig } from "./config";
+import { completed, importConnection, providerConfig, type ProviderConfig } from "./config";
 import { ownerFromUrn } from "./owner";
 
 type Props = Record<string, unknown>;
@@ -103,6 +103,11 @@ export function pluginProvider(options: PluginOptions = {}): pulumi.Provider {
     async read(id, urn, props) {
       const { kind, ops } = of(urn);
       const recorded = revealed(props ?? {});
+      if (Object.keys(recorded.values).length === 0) {
+        // pulumi import: an id and nothing else (lifecycle/import.ts).
+        const found = await importResource(kind, context, id, (host, port) => importConnection(host, port, config), ownerFromUrn(urn));
+        return { id: found.id, props: out(kind, found.props, []), inputs: out(kind, found.inputs, []) };
+      }
       const found = await ops.read(id, recorded.values);
       // Gone: a blank id (the engine then drops the resource from the state).
       if (!found.id || !found.props) return { id: "", props: {} };

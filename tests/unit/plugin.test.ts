@@ -7,7 +7,9 @@
  */
 import { contextFrom } from "../../provider/lifecycle";
 import { credentialPaths, revealed, withSecretsMarked } from "../../provider/lifecycle/codec";
-import type { ChangeOutcome, ContainerChange } from "../../provider/deploy/change";
+import type { ChangeOutcome, ContainerChange, ContainerState } from "../../provider/deploy/change";
+import { renderContainerModule } from "../../provider/container/module";
+import { validateContainer } from "../../provider/container/validate";
 import type { HostEngine } from "../../provider/deploy/engine";
 import { silentProgress } from "../../provider/deploy/progress";
 import { pluginProvider } from "../../provider/plugin/provider";
@@ -23,8 +25,8 @@ const secret = (value: unknown) => ({ [SIG]: SECRET, value });
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nPLUGIN-UNIT-KEY\n-----END OPENSSH PRIVATE KEY-----";
 const urn = (type: string, name: string) => `urn:pulumi:dev::proj::nixos:index:${type}::${name}`;
 
-/** A plugin whose hosts apply every change (`fail` names containers whose change fails after their module landed). */
-function plugin(fail: string[] = []) {
+/** A plugin whose hosts apply every change (`fail` names containers whose change fails after their module landed); `onHost`: what a read finds. */
+function plugin(fail: string[] = [], onHost: Record<string, Partial<ContainerState>> = {}) {
   const changes: ContainerChange[] = [];
   const engine = {
     applyBatch: async (batch: ContainerChange[]): Promise<ChangeOutcome[]> =>
@@ -33,11 +35,12 @@ function plugin(fail: string[] = []) {
         if (fail.includes(c.name)) return { name: c.name, error: new Error(`${c.name} failed`) };
         return { name: c.name, result: { state: { name: c.name, module: c.kind === "delete" ? null : c.module!, conf: "", status: "up" }, postAction: "none", warnings: [] } };
       }),
-    read: async (name: string) => ({ name, module: null, conf: null, status: "gone" }),
+    read: async (name: string) => ({ name, module: null, conf: null, status: "gone", ...onHost[name] }),
     readAll: async (names: string[]) => names.map((name) => ({ name, module: null, conf: null, status: "gone" })),
   } as unknown as HostEngine;
   const context = { ...contextFrom(() => { throw new Error("no transport"); }, () => (t) => t), engineFor: () => engine };
-  const provider = pluginProvider({ env: {}, wiring: () => ({ context, progress: silentProgress, delivering: (ops) => ops }) });
+  const env = { PULUMI_CONFIG: JSON.stringify({ privateKey: KEY, hostKey: CONNECTION.hostKey }) };
+  const provider = pluginProvider({ env, wiring: () => ({ context, progress: silentProgress, delivering: (ops) => ops }) });
   return { provider, changes };
 }
 
@@ -147,6 +150,32 @@ describe("outputs", () => {
   it("refuses a type it does not serve", async () => {
     const { provider } = plugin();
     await expect(provider.check!("urn:pulumi:dev::proj::nixos:index:Nope::x", {}, {})).rejects.toThrow(/unknown resource type nixos:index:Nope: this plugin serves nixos:index:NixosContainer, nixos:index:NixosHost/);
+  });
+});
+
+describe("pulumi import (read with an id and nothing else)", () => {
+  const module = renderContainerModule(validateContainer({ name: "web", autoStart: true, config: { services: { nginx: { enable: true } } }, connection: CONNECTION }).spec!);
+  const me = { organization: "organization", project: "proj", stack: "dev", urn: urn("NixosContainer", "old-web") };
+
+  it("answers inputs that render the module, naming the host and its key but no credential, and the state", async () => {
+    const { provider } = plugin([], { web: { module, conf: "", owner: me, status: "up" } });
+    const r = await provider.read!("127.0.0.11:22/web", urn("NixosContainer", "web"), {});
+    expect(r.id).toBe("127.0.0.11/web");
+    expect(r.inputs).toEqual({ name: "web", autoStart: true, config: { services: { nginx: { enable: true } } }, connection: secret({ host: "127.0.0.11", hostKey: CONNECTION.hostKey }) });
+    expect(r.props.nixConfig).toBe(module);
+    // The host's record of this stack stays the state's owner, so that a later delete matches it.
+    expect(r.props.__owner).toEqual(me);
+    expect(JSON.stringify(r)).not.toContain("PLUGIN-UNIT-KEY");
+  });
+
+  it("refuses a container another stack manages, one the host's own configuration declares, and a NixosHost", async () => {
+    const other = { ...me, stack: "prod" };
+    const { provider } = plugin([], { web: { module, conf: "", owner: other, status: "up" }, legacy: { module: null, conf: "PRIVATE_NETWORK=0\n", status: "up" } });
+    await expect(provider.read!("127.0.0.11/web", urn("NixosContainer", "web"), {})).rejects.toThrow(/container "web" is managed by another stack: stack organization\/proj\/prod .*Nothing was imported/);
+    await expect(provider.read!("127.0.0.11/legacy", urn("NixosContainer", "legacy"), {})).rejects.toThrow(/declared in the host's own configuration, not by a module of this provider .*adopt: true/);
+    await expect(provider.read!("127.0.0.11/gone", urn("NixosContainer", "gone"), {})).rejects.toThrow(/the host has no container "gone"/);
+    await expect(provider.read!("127.0.0.11", urn("NixosHost", "h"), {})).rejects.toThrow(/pulumi import of a NixosHost is not supported: import each of its containers as a NixosContainer/);
+    await expect(provider.read!("web", urn("NixosContainer", "web"), {})).rejects.toThrow(/is not <host>\/<name>/);
   });
 });
 
