@@ -14,15 +14,12 @@ import { OWNER_KEY, misplacedSecrets, ownerIn, revealed, withDefaultName, withMo
 import { unknownPaths } from "../lifecycle/unknown";
 import { formatPath } from "../inputs/problems";
 import { PartialFailure } from "../errors";
-import { PACKAGE } from "../schema/package-schema";
+import { resourceToken } from "../schema/package-schema";
 import { providerProcess, type ProviderProcess } from "../process/wiring";
 import { completed, importConnection, providerConfig, type ProviderConfig } from "./config";
 import { ownerFromUrn } from "./owner";
 
 type Props = Record<string, unknown>;
-
-/** A kind's type token: `nixos:index:NixosContainer`. */
-export const pluginType = (kind: ResourceKind["name"]) => `${PACKAGE}:index:${kind}`;
 
 export interface PluginOptions {
   /** Where the provider configuration comes from (PULUMI_CONFIG). */
@@ -36,7 +33,7 @@ export function pluginProvider(options: PluginOptions = {}): pulumi.Provider {
   const wiring = options.wiring ?? ((c) => providerProcess({ complete: (connection) => completed(connection, c), secrets: c.secrets }));
   const { context, progress, delivering } = wiring(config);
   const served = new Map<string, { kind: ResourceKind; ops: ResourceOps }>(
-    Object.values(KINDS).map((kind) => [pluginType(kind.name), { kind, ops: delivering(resourceOps(kind, context, progress)) }]),
+    Object.values(KINDS).map((kind) => [resourceToken(kind.name), { kind, ops: delivering(resourceOps(kind, context, progress)) }]),
   );
   const of = (urn: string) => {
     const type = typeOfUrn(urn);

@@ -21,8 +21,10 @@ import { ProviderConfigSchema } from "../inputs/provider-config";
 import { TypeRegistry, objectProperties, holdsSecret, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
 
 export const PACKAGE = "nixos";
-export const RESOURCE_TOKEN = `${PACKAGE}:index:NixosContainer`;
-export const HOST_RESOURCE_TOKEN = `${PACKAGE}:index:NixosHost`;
+/** A resource kind's type token in this package, which the provider plugin serves: `nixos:index:NixosContainer`. */
+export const resourceToken = (kind: string) => `${PACKAGE}:index:${kind}`;
+export const RESOURCE_TOKEN = resourceToken("NixosContainer");
+export const HOST_RESOURCE_TOKEN = resourceToken("NixosHost");
 
 /** The names the generated SDKs (sdks/, tools/pulumi-codegen) are published under. */
 export const SDK_NAMES = {
