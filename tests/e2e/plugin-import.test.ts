@@ -4,7 +4,8 @@
  * id carries only the address, the provider configuration (nixos:privateKey, nixos:hostKey)
  * the rest; the code Pulumi writes from the imported inputs names no credential and, as the
  * program, `pulumi up` has nothing to change; a container another stack manages is refused,
- * as today's adopt refuses it.
+ * as today's adopt refuses it. And a preview whose inputs are not known yet (another resource's
+ * output that changes) shows the module as not known yet, as the dynamic provider's does.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -133,4 +134,47 @@ it("refuses to import a container another stack manages, naming it: nothing is i
   expect(JSON.parse(stack.exportState()).deployment.resources ?? []).not.toEqual(expect.arrayContaining([expect.objectContaining({ type: "nixos:index:NixosContainer" })]));
   program(container("shop", "shop", 8082));
   expect(other.run(["destroy", "--yes", "--stack", "other"]).code).toBe(0);
+});
+
+it("a preview whose inputs wait on another resource's output shows that module as not known yet, and the changed one line by line", () => {
+  const stack = stackNamed("unknowns");
+  const resources = (address: string) => `
+  a:
+    type: nixos:NixosContainer
+    properties:
+      name: a
+      connection:
+        host: \${hosts.host1.host}
+        hostKey: \${hosts.host1.hostKey}
+      privateNetwork: true
+      hostAddress: 10.237.0.1
+      localAddress: ${address}
+  b:
+    type: nixos:NixosContainer
+    properties:
+      name: b
+      connection:
+        host: \${hosts.host1.host}
+        hostKey: \${hosts.host1.hostKey}
+      config:
+        environment:
+          etc:
+            peer:
+              text: \${a.ipAddress}
+`;
+  program(resources("10.237.0.2"));
+  expect(stack.up().code).toBe(0);
+  expect(fleet.ok(1, "cat /etc/nixos/pulumi-containers/b.nix")).toContain('text = "10.237.0.2";');
+  program(resources("10.237.0.3"));
+  const preview = stack.preview("--diff");
+  expect(preview.code).toBe(0);
+  expect(preview.stdout).toMatch(/-\s+localAddress = "10\.237\.0\.2";\n\s+\+\s+localAddress = "10\.237\.0\.3";/);
+  // An update (no replace), its module not known until a's address is.
+  expect(preview.stdout).toMatch(/~ 2 to update/);
+  expect(preview.stdout).not.toMatch(/replace/);
+  expect(preview.stdout).toMatch(/~ nixConfig\s*: "# Managed by pulumi-nixos-containers\. Container \\"b\\"[^\n]*" => \[unknown\]/);
+  const up = stack.up();
+  expect(up.code).toBe(0);
+  expect(fleet.ok(1, "cat /etc/nixos/pulumi-containers/b.nix")).toContain('text = "10.237.0.3";');
+  expect(stack.run(["destroy", "--yes", "--stack", "unknowns"]).code).toBe(0);
 });
