@@ -4,7 +4,7 @@ SHELL := /bin/bash
 N ?= 3
 export FLEET_STATE ?= $(CURDIR)/.state/fleet
 
-.PHONY: all setup system-deps install tools build projects release generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e test-toolchain demo bench hosts-up hosts-down clean
+.PHONY: all setup system-deps install tools build projects plugin release generate check-generated sdk-python lint test test-unit test-nix test-hosts test-integration test-e2e test-toolchain demo bench hosts-up hosts-down clean
 
 all: build
 
@@ -37,11 +37,25 @@ build: install
 ## user does: a `file:` dependency in their package.json, so npm links it and its `bin`
 ## (`npx nixos-containers` works there). Scripts are off: `build` has just compiled dist/,
 ## which the link points at, and the package's `prepare` would compile it again.
+PYTHON_SDK := .tools/python-venv/.sdk-installed
 PROJECTS := $(patsubst %/package.json,%,$(wildcard examples/*/package.json tests/e2e/programs/*/package.json tests/e2e/projects/*/package.json))
-projects: $(PROJECTS:%=%/node_modules/.package-lock.json)
+projects: $(PROJECTS:%=%/node_modules/.package-lock.json) $(PYTHON_SDK)
 %/node_modules/.package-lock.json: %/package.json package.json
 	cd $* && npm install --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
+
+## The Python programs here (examples/python-fleet) import the generated Python SDK as a user's
+## do, from the wheel pip installed into their virtualenv (.tools/python-venv, tools/pulumi/env.sh
+## puts it first on PATH); again whenever sdks/python changes.
+$(PYTHON_SDK): $(shell find sdks/python -type f 2>/dev/null) tools/python/requirements.txt
+	@$(MAKE) --no-print-directory sdk-python >/dev/null
+	.tools/python-venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall dist/python/*.whl
+	@touch $@
+
+## The provider plugin pulumi-resource-nixos as a tarball in dist/plugin/, with its own production
+## node_modules: `pulumi plugin install resource nixos <version> --file <tarball>` (scripts/plugin.sh).
+plugin: build
+	@scripts/plugin.sh
 
 ## The release artefacts, versioned from package.json, with SHA256SUMS, in dist/release/
 ## (scripts/release.sh lists them).

@@ -9,10 +9,12 @@ VERSION="$(node -p 'require("./package.json").version')"
 OUT="$(realpath -m "${RELEASE_DIR:-dist/release}")"
 
 # The artefacts of a release, in the order they are built. Each is a function below that
-# writes its file(s) into $OUT and prints their names, one a line. To add one (the provider
-# plugin tarball, the Python wheel), write its function and name it here.
+# writes its file(s) into $OUT and prints their names, one a line. To add one, write its
+# function and name it here.
 ARTEFACTS=(
   npm_package
+  plugin_tarball
+  python_wheel
 )
 
 # pulumi-nixos-containers-<version>.tgz, for `npm install ./<file>`. npm pack runs the
@@ -23,6 +25,23 @@ npm_package() {
   npm pack --pack-destination "$OUT" --loglevel=error >&2
   [ -f "$OUT/$name" ] || { echo "release: npm pack did not write $name" >&2; return 1; }
   echo "$name"
+}
+
+# pulumi-resource-nixos-v<version>-linux-amd64.tar.gz, the provider plugin (scripts/plugin.sh),
+# from the dist/ that npm pack has just compiled.
+plugin_tarball() {
+  local path
+  path="$(OUT="$OUT" scripts/plugin.sh)"
+  basename "$path"
+}
+
+# pulumi_nixos_containers-<version>-py3-none-any.whl, the generated Python SDK (make sdk-python).
+python_wheel() {
+  make -s --no-print-directory sdk-python >&2
+  local wheel
+  wheel="$(cd dist/python && ls -- *.whl)"
+  cp "dist/python/$wheel" "$OUT/"
+  echo "$wheel"
 }
 
 die() { echo "release: $*" >&2; exit 1; }

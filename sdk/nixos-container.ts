@@ -13,26 +13,32 @@ import { dynamicType } from "../provider/lifecycle/kinds";
 /** The type token Pulumi gives this dynamic resource (`pulumi-nodejs:dynamic/<module>:<type>`). */
 export const NIXOS_CONTAINER_TYPE = dynamicType("NixosContainer");
 
-export class NixosContainer extends pulumi.dynamic.Resource {
+/** What a NixosContainer reports, the same from the dynamic provider and the plugin (sdk/plugin.ts). */
+export interface NixosContainerOutputs {
   /** The container name on the host. */
-  declare readonly name: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
   /** The host it runs on (`host` or `host:port`). */
-  declare readonly host: pulumi.Output<string>;
+  readonly host: pulumi.Output<string>;
   /** The Nix module written to /etc/nixos/pulumi-containers/<name>.nix. */
-  declare readonly nixConfig: pulumi.Output<string>;
+  readonly nixConfig: pulumi.Output<string>;
   /** sha256 of the module as last read from the host. */
-  declare readonly configHash: pulumi.Output<string>;
+  readonly configHash: pulumi.Output<string>;
   /** "up" or "down". */
-  declare readonly status: pulumi.Output<string>;
+  readonly status: pulumi.Output<string>;
   /** The container's address, or null when it has none. */
-  declare readonly ipAddress: pulumi.Output<string | null>;
+  readonly ipAddress: pulumi.Output<string | null>;
   /** Where the module lives on the host. */
-  declare readonly modulePath: pulumi.Output<string>;
+  readonly modulePath: pulumi.Output<string>;
   /** The NixOS system the container is set to run. */
-  declare readonly systemPath: pulumi.Output<string | null>;
+  readonly systemPath: pulumi.Output<string | null>;
   /** null, or the stack (organization/project/stack) that took the container over on the host, as the last refresh found. */
-  declare readonly managedBy: pulumi.Output<string | null>;
+  readonly managedBy: pulumi.Output<string | null>;
+}
 
+// The class's output properties, declared once (the interface merges into the class).
+export interface NixosContainer extends NixosContainerOutputs {}
+
+export class NixosContainer extends pulumi.dynamic.Resource {
   constructor(name: string, args: NixosContainerArgs, opts?: pulumi.CustomResourceOptions) {
     const containerName = args.name ?? name;
     const { connection: _connection, ...nixInputs } = args;

@@ -8,7 +8,7 @@ import type { NixosContainerArgs } from "./args";
 import { validateContainer } from "../provider/container/validate";
 import { renderContainerModule } from "../provider/container/module";
 import { CONNECTION_SECRET_KEYS } from "../provider/inputs/connection";
-import { OWNER_KEY, SECRET_PROPERTIES } from "../provider/lifecycle/codec";
+import { OWNER_KEY, SECRET_OUTSIDE_CREDENTIALS, SECRET_PROPERTIES } from "../provider/lifecycle/codec";
 import { dynamicType, type KindName } from "../provider/lifecycle/kinds";
 import { providerFor } from "./provider";
 import { ownerInput } from "./owner";
@@ -34,7 +34,7 @@ export function renderInProgram(what: string, inputs: Record<string, unknown>): 
   return pulumi.all([resolved, pulumi.output(pulumi.isSecret(resolved))]).apply(([values, secret]) => {
     if (secret) {
       throw new Error(
-        `${what}: a secret value was passed in its configuration. Everything in a container's Nix configuration is written to /nix/store on the host, world-readable and visible to every container there. Keep secrets out of config: put them in a file on the host (e.g. with agenix or sops-nix) and bind-mount it (bindMounts, isReadOnly: true).`,
+        `${what}: a secret value was passed in its configuration. ${SECRET_OUTSIDE_CREDENTIALS}`,
       );
     }
     const result = validateContainer({ ...values, connection: { host: "placeholder.invalid" } });

@@ -11,7 +11,7 @@
  *
  * `about(urns)` scopes a reporter to the Pulumi resources a round's changes
  * belong to. Where the lines go (which resource's row, kept or ephemeral,
- * shown or not) is the front's choice: provider/dynamic/engine-progress.ts
+ * shown or not) is the front's choice: provider/process/engine-progress.ts
  * for Pulumi, a test's array, stderr for anything else.
  */
 export interface Progress {

@@ -1,43 +1,12 @@
 /**
  * The dynamic provider's implementation, loaded by name inside the Pulumi provider process
- * (see sdk/provider.ts). Module state here is per process: one SSH pool and one engine per
- * host, shared by every resource of a run. A front adds no deployment logic: it wires SSH and
- * the engine's log into the lifecycle and serves each kind's operations as they are.
+ * (see sdk/provider.ts). A front adds no deployment logic: it serves each kind's operations, on
+ * the process's wiring (provider/process), as they are.
  */
-import { KINDS, contextFrom, hostLabel, resourceOps, type KindName, type ResourceOps } from "../lifecycle";
-import { acquireHost, makeRedactor, secretValues } from "../host/ssh";
-import { EngineRegistry, defaultEngineOptions } from "../deploy/engine";
-import type { Connection } from "../inputs/connection";
-import { EngineLog, engineAddress, stderrSink } from "./engine-log";
-import { EngineProgress, verbosityFrom } from "./engine-progress";
+import { KINDS, resourceOps, type KindName, type ResourceOps } from "../lifecycle";
+import { providerProcess } from "../process/wiring";
 
-const address = engineAddress();
-const sink = address ? new EngineLog(address) : stderrSink;
-const progress = new EngineProgress(sink, verbosityFrom());
-
-const context = contextFrom(
-  (connection: Connection) =>
-    acquireHost(connection, {
-      label: hostLabel(connection),
-      // Connecting and retrying is live status of the run (the connection serves every resource of the host).
-      logger: (level, message) => (level === "warn" || level === "error" ? progress.warn(message) : level === "info" ? progress.status(message) : progress.debug(message)),
-    }),
-  (connections) => makeRedactor(connections.flatMap((c) => (c && typeof c === "object" ? secretValues(c) : []))),
-  new EngineRegistry({ ...defaultEngineOptions(), progress }),
-);
-
-/** Every message of a step reaches the engine before the step ends (the run may end with it). */
-function delivering(ops: ResourceOps): ResourceOps {
-  const delivered = <A extends unknown[], T>(op: (...args: A) => T) =>
-    (async (...args: A) => {
-      try {
-        return await op(...args);
-      } finally {
-        await sink.drain();
-      }
-    }) as unknown as (...args: A) => T;
-  return Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, delivered(op)])) as unknown as ResourceOps;
-}
+const { context, progress, delivering } = providerProcess();
 
 /** Each resource kind's operations, by the kind's name (sdk/provider.ts calls these). */
 export const fronts = Object.fromEntries(Object.values(KINDS).map((kind) => [kind.name, delivering(resourceOps(kind, context, progress))])) as Record<KindName, ResourceOps>;

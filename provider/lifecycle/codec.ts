@@ -17,8 +17,10 @@ import { HostSettingsSchema, hostSettingsOf, withoutHostSettings } from "../cont
 import type { HostSettings } from "../container/host-validate";
 import type { Owner } from "../deploy/change";
 import { OwnerSchema } from "../deploy/ownership";
+import type { Problem } from "../inputs/problems";
 import type { DeclaredHost, Entry, Recorded, RecordedHost } from "./model";
 import { hostLabel } from "./identity";
+import { UNKNOWN } from "./unknown";
 
 export type Shape = "container" | "host";
 type Props = Record<string, unknown>;
@@ -26,7 +28,7 @@ type Props = Record<string, unknown>;
 /** Pulumi's own bookkeeping (`__provider`) and the SDK's hidden `__owner` are not inputs. */
 const isInternal = (key: string) => key.startsWith("__");
 
-/** Properties that carry credentials: secret in state (the SDK marks them, the plugin wraps them). */
+/** Properties that carry credentials: secret in state (the SDK marks them, the plugin wraps them: `withSecretsMarked`). */
 export const SECRET_PROPERTIES = ["connection"] as const;
 
 /** Every connection a resource's properties hold, as given (whose credentials must never leave in an error). */
@@ -71,6 +73,15 @@ const isObject = (v: unknown): v is Props => typeof v === "object" && v !== null
 
 // ---- check: from what the program sent -----------------------------------------------------
 
+/**
+ * A container's name defaults to its resource's name (a NixosContainer; a NixosHost's containers
+ * default to their keys when validated). The TypeScript SDK fills it in in the program; the
+ * plugin, given the URN, here.
+ */
+export function withDefaultName(shape: Shape, props: Props, resourceName: string): Props {
+  return shape === "container" && props.name === undefined ? { ...props, name: resourceName } : props;
+}
+
 export interface Unchecked {
   /** The inputs without Pulumi's keys: what a failed check hands back. */
   values: Props;
@@ -101,6 +112,24 @@ export function unchecked(shape: Shape, news: Props): Unchecked {
     given.set(key, nixConfig);
   }
   return { values, raw: { ...values, containers: stripped }, given };
+}
+
+/**
+ * check's answer while some inputs are unknown (preview) has no modules: each module the old
+ * inputs had is then unknown too, so the preview shows it as not known yet rather than removed
+ * (a program that renders the module itself sends it unknown already).
+ */
+export function withModulesUnknown(answer: Props, olds: Props): Props {
+  const walk = (now: unknown, before: unknown): unknown => {
+    if (!isObject(now) || !isObject(before)) return now;
+    const out: Props = { ...now };
+    for (const [k, v] of Object.entries(before)) {
+      if (k === "nixConfig" && typeof v === "string" && out.nixConfig === undefined) out.nixConfig = UNKNOWN;
+      else if (k in out) out[k] = walk(out[k], v);
+    }
+    return out;
+  };
+  return walk(answer, olds) as Props;
 }
 
 /** check's answer: the normalised inputs, each module rendered once, which create and update then use as they are. */
@@ -218,3 +247,104 @@ function only<T>(shape: Shape, hosts: T[]): T {
   if (hosts.length !== 1) throw new Error(`a ${shape} resource has exactly one host, got ${hosts.length}`);
   return hosts[0];
 }
+
+// ---- secrets as the provider plugin's wire carries them ----------------------------------------
+
+/**
+ * A provider plugin gets Pulumi's property values as they travel (reference pulumi.md 10.2): a
+ * secret is an object `{ [SIG_KEY]: SECRET_SIG, value }`, and returned that way it stays secret
+ * in the state. An output value (`OUTPUT_SIG`) carries its value, or none while unknown. These
+ * are @pulumi/pulumi's runtime/rpc signatures.
+ */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+export type PropertyPath = (string | number)[];
+
+export interface Revealed {
+  /** The properties with every secret and output value replaced by its plain value. */
+  values: Props;
+  /** Where secrets were, outermost first. */
+  secrets: PropertyPath[];
+}
+
+/** Properties as the plugin receives them, as plain values, and where they held secrets. */
+export function revealed(props: Props): Revealed {
+  const secrets: PropertyPath[] = [];
+  const reveal = (value: unknown, path: PropertyPath): unknown => {
+    if (Array.isArray(value)) return value.map((v, i) => reveal(v, [...path, i]));
+    if (!isObject(value)) return value;
+    const sig = value[SIG_KEY];
+    if (sig === SECRET_SIG || (sig === OUTPUT_SIG && value.secret === true)) {
+      if (!secrets.some((s) => isWithin(path, s))) secrets.push(path);
+      return reveal(sig === OUTPUT_SIG ? ("value" in value ? value.value : UNKNOWN) : value.value, path);
+    }
+    if (sig === OUTPUT_SIG) return "value" in value ? reveal(value.value, path) : UNKNOWN;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v, [...path, k])]));
+  };
+  return { values: reveal(props, []) as Props, secrets };
+}
+
+/**
+ * Properties to hand back to Pulumi: secret wherever a secret came in (`secrets`, from
+ * `revealed`) and wherever credentials are (`credentialPaths`), so nothing the program marked
+ * secret, and no credential, reaches the state in plain text. Undefined members are dropped
+ * (Pulumi's wire has no undefined).
+ */
+export function withSecretsMarked(shape: Shape, props: Props, secrets: PropertyPath[]): Props {
+  const paths = [...credentialPaths(shape, props), ...secrets].sort((a, b) => a.length - b.length);
+  const marked = paths.filter((p, i) => !paths.slice(0, i).some((q) => isWithin(p, q)));
+  const wrap = (value: unknown, path: PropertyPath): unknown => {
+    if (marked.some((p) => samePath(p, path))) return { [SIG_KEY]: SECRET_SIG, value: plain(value) };
+    if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : wrap(v, [...path, i])));
+    if (!isObject(value)) return value;
+    return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, wrap(v, [...path, k])]])));
+  };
+  return wrap(props, []) as Props;
+}
+
+/**
+ * Where credentials sit in a resource's properties: every connection it holds (connectionsIn)
+ * and the top-level SECRET_PROPERTIES.
+ */
+export function credentialPaths(shape: Shape, props: Props): PropertyPath[] {
+  const holders = new Set(connectionsIn(shape, props).filter(isObject));
+  const found: PropertyPath[] = SECRET_PROPERTIES.filter((k) => props[k] !== undefined).map((k) => [k]);
+  const walk = (value: unknown, path: PropertyPath): void => {
+    if (holders.has(value as Props)) return void found.push(path);
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(props, []);
+  return found.filter((p, i) => !found.slice(0, i).some((q) => samePath(p, q)));
+}
+
+/**
+ * Secrets outside the credentials: each would be rendered into a container's module, which the
+ * host writes world-readable to /nix/store. Refused at their paths, in every language (the
+ * TypeScript SDK refuses them in the program: sdk/program-side.ts). A secret whose value is not
+ * known yet (preview) is judged once it is.
+ */
+export function misplacedSecrets(shape: Shape, values: Props, secrets: PropertyPath[]): Problem[] {
+  const allowed = credentialPaths(shape, values);
+  return secrets
+    .filter((path) => !allowed.some((c) => isWithin(path, c)) && valueAt(values, path) !== UNKNOWN)
+    .map((path) => ({ path, message: `is a secret. ${SECRET_OUTSIDE_CREDENTIALS}` }));
+}
+
+/** Why a secret may not be part of a container's configuration, and what to do instead. */
+export const SECRET_OUTSIDE_CREDENTIALS =
+  "Everything in a container's Nix configuration is written to /nix/store on the host, world-readable and visible to every container there. Keep secrets out of config: put them in a file on the host (e.g. with agenix or sops-nix) and bind-mount it (bindMounts, isReadOnly: true).";
+
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null));
+}
+
+function valueAt(value: unknown, path: PropertyPath): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), value);
+}
+
+const samePath = (a: PropertyPath, b: PropertyPath) => a.length === b.length && a.every((k, i) => k === b[i]);
+/** Whether `path` is `outer` or lies inside it. */
+const isWithin = (path: PropertyPath, outer: PropertyPath) => outer.length <= path.length && outer.every((k, i) => k === path[i]);

@@ -10,3 +10,4 @@ export { check, type CheckOutcome } from "./check";
 export { diff, plan, type DiffOutcome } from "./plan";
 export { converge } from "./converge";
 export { read } from "./read";
+export { importResource, importTarget, type Imported } from "./import";

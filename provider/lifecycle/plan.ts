@@ -29,7 +29,9 @@ export interface DiffOutcome {
 export function diff(kind: ResourceKind, olds: Props, news: Props): DiffOutcome {
   const before = comparable(kind.shape, olds);
   const after = comparable(kind.shape, news);
-  const replaces = kind.identity.filter((path) => valueAt(before, path) !== valueAt(after, path));
+  // In preview, inputs with unknown values come back from check without their defaults: a
+  // property left unset there (connection.port) is no change of identity.
+  const replaces = kind.identity.filter((path) => valueAt(after, path) !== undefined && valueAt(before, path) !== valueAt(after, path));
   const changed = replaces.length > 0 || canonical(before) !== canonical(after);
   return { changes: changed ? kind.changedAnswer : false, replaces, deleteBeforeReplace: replaces.length > 0 };
 }

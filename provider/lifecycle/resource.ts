@@ -124,7 +124,7 @@ function withoutProvider(props: Props): Props {
 }
 
 /** The error, and each error in its cause chain, with every credential blanked out of its text. */
-function scrubbed(e: unknown, redact: Redactor): Error {
+export function scrubbed(e: unknown, redact: Redactor): Error {
   const error = e instanceof Error ? e : new ProviderError(String(e));
   const seen = new Set<Error>();
   for (let x: unknown = error; x instanceof Error && !seen.has(x); x = x.cause) {

@@ -63,6 +63,12 @@ export function renderOptionsMarkdown(schema: PackageSchema, headingLevel = 2): 
     "Every input is also an output. In addition:",
     "",
     ...propertyRows(outputsOnly, resource.required, schema, false),
+    "",
+    `${h} Provider configuration`,
+    "",
+    "Settings of the provider plugin (`pulumi-resource-nixos`, for Python, YAML and Go programs, and TypeScript programs that use it), from stack config: `pulumi config set nixos:<key> …`, secrets with `--secret` (a key from stdin: `pulumi config set --secret nixos:privateKey < ~/.ssh/id_ed25519`). The TypeScript SDK's dynamic provider does not read them.",
+    "",
+    ...propertyRows(Object.fromEntries(Object.entries(schema.config.variables).map(([k, v]) => [`nixos:${k}`, v])), [], schema, false),
   ];
   for (const [token, type] of Object.entries(schema.types)) {
     if (!("properties" in type)) continue;

@@ -17,11 +17,14 @@ import {
 } from "../container/schema";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
+import { ProviderConfigSchema } from "../inputs/provider-config";
 import { TypeRegistry, objectProperties, holdsSecret, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
 
 export const PACKAGE = "nixos";
-export const RESOURCE_TOKEN = `${PACKAGE}:index:NixosContainer`;
-export const HOST_RESOURCE_TOKEN = `${PACKAGE}:index:NixosHost`;
+/** A resource kind's type token in this package, which the provider plugin serves: `nixos:index:NixosContainer`. */
+export const resourceToken = (kind: string) => `${PACKAGE}:index:${kind}`;
+export const RESOURCE_TOKEN = resourceToken("NixosContainer");
+export const HOST_RESOURCE_TOKEN = resourceToken("NixosHost");
 
 /** The names the generated SDKs (sdks/, tools/pulumi-codegen) are published under. */
 export const SDK_NAMES = {
@@ -40,6 +43,8 @@ export interface PackageSchema {
   keywords: string[];
   license: string;
   meta: { supportPack: boolean };
+  /** The provider plugin's configuration: stack config nixos:<key>. */
+  config: { variables: Record<string, PropertySpec> };
   types: Record<string, ObjectTypeSpec | EnumTypeSpec>;
   resources: Record<
     string,
@@ -78,6 +83,7 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
   const properties = { ...inputs.properties, ...outputs.properties };
   const required = [...new Set([...outputs.required, "connection"])].sort();
 
+  const config = objectProperties(registry, ProviderConfigSchema);
   const types = sortKeys(registry.types);
   const hostProperties = {
     ...hostInputs.properties,
@@ -99,6 +105,7 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
     license: "Apache-2.0",
     // Generated SDKs carry `version` (pulumi-plugin.json, package.json, pyproject.toml) and the Go SDK its go.mod.
     meta: { supportPack: true },
+    config: { variables: Object.fromEntries(Object.entries(config.properties).map(([k, p]) => [k, { ...p, description: `${p.description} ${CONFIG_NOTE[k] ?? ""}`.trim() }])) },
     types,
     resources: {
       [RESOURCE_TOKEN]: {
@@ -131,6 +138,14 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
     },
   };
 }
+
+/** What each provider setting is for, after the Connection field's own description. */
+const CONFIG_NOTE: Record<string, string> = Object.fromEntries([
+  ...["privateKey", "privateKeyPassphrase", "password", "sudoPassword", "agentSocket"].map((k) => [k, `Used where a resource's connection leaves ${k} unset, and by pulumi import.`]),
+  ["hostKey", "Used where a resource's connection sets neither hostKey nor knownHostsFile, and by pulumi import."],
+  ["knownHostsFile", "Used where a resource's connection sets neither hostKey nor knownHostsFile, and by pulumi import."],
+  ["user", "Used by pulumi import (a resource's connection has its own user, root by default)."],
+]);
 
 function secretWhole(properties: Record<string, PropertySpec>, types: PackageSchema["types"]): Record<string, PropertySpec> {
   return Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, holdsSecret(p, types) ? { ...p, secret: true } : p]));

@@ -25,9 +25,11 @@ utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 export * from "./types/enums";
 
 // Export sub-modules:
+import * as config from "./config";
 import * as types from "./types";
 
 export {
+    config,
     types,
 };
 

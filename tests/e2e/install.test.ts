@@ -97,9 +97,11 @@ describe("from the release tarball, in a new project", () => {
     fleet?.down();
   });
 
-  it("make release writes the versioned tarball and a SHA256SUMS file that checks it", () => {
-    expect(readFileSync(join(release, "SHA256SUMS"), "utf8")).toMatch(new RegExp(`^[0-9a-f]{64}  ${TARBALL.replace(/\./g, "\\.")}\n$`));
-    expect(must("sha256sum", ["-c", "SHA256SUMS"], release).stdout).toBe(`${TARBALL}: OK\n`);
+  it("make release writes the versioned npm tarball, plugin tarball and Python wheel, and a SHA256SUMS file that checks them", () => {
+    const artefacts = [TARBALL, `pulumi-resource-nixos-v${VERSION}-linux-amd64.tar.gz`, `pulumi_nixos_containers-${VERSION}-py3-none-any.whl`];
+    const sums = artefacts.map((f) => `[0-9a-f]{64}  ${f.replace(/\./g, "\\.")}\n`).join("");
+    expect(readFileSync(join(release, "SHA256SUMS"), "utf8")).toMatch(new RegExp(`^${sums}$`));
+    expect(must("sha256sum", ["-c", "SHA256SUMS"], release).stdout).toBe(artefacts.map((f) => `${f}: OK\n`).join(""));
     // The package holds what it runs on, and nothing else of the repository (no tests, no release/).
     const files = must("tar", ["-tzf", TARBALL], release).stdout.trim().split("\n");
     expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/dist/sdk/index.js", "package/dist/provider/cli/main.js", "package/schema.json", "package/CHANGELOG.md"]));

@@ -47,6 +47,20 @@ describe("pulumi schema check", () => {
   });
 });
 
+describe("the provider plugin", () => {
+  it("answers pulumi package get-schema with schema.json (make build compiles it; bin/ launches it from a checkout)", () => {
+    const r = spawnSync(join(BIN, "pulumi"), ["package", "get-schema", join(ROOT, "bin", "pulumi-resource-nixos")], {
+      cwd: work,
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_HOME: join(work, "pulumi-home"), PULUMI_SKIP_UPDATE_CHECK: "true", NO_COLOR: "1" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // The CLI prints the schema as it parsed it: the same document, its keys in its own order.
+    expect(JSON.parse(r.stdout)).toEqual(schema);
+  });
+});
+
 describe("pulumi-gen-nixos", () => {
   it("finds sdks/ up to date with schema.json", () => {
     const r = run("pulumi-gen-nixos", ["-schema", "schema.json", "-out", "sdks", "-check"]);

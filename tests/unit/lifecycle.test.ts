@@ -14,6 +14,7 @@ import type { HostEngine } from "../../provider/deploy/engine";
 import { silentProgress } from "../../provider/deploy/progress";
 import { providerFor } from "../../sdk/provider";
 import { CONNECTION } from "../support/specs";
+import { UNKNOWN } from "../../provider/lifecycle/unknown";
 
 type Props = Record<string, unknown>;
 
@@ -81,6 +82,20 @@ describe("rendering", () => {
     await expect(ops.create(forged)).rejects.toThrow(/invalid NixosContainer inputs:\n  nixConfig: does not match the module the provider renders/);
     await expect(ops.create({ ...checked.inputs, name: "web;reboot" })).rejects.toThrow(/invalid NixosContainer inputs:\n  name: /);
     expect(written).toEqual([]);
+  });
+});
+
+describe("diff in preview, with values not known yet", () => {
+  it("an unknown value is a change, not a replace: what check leaves unset there (the port) is no change of identity", async () => {
+    const { ops } = opsFor("NixosContainer");
+    const checked = ops.check({}, { name: "b", connection: CONNECTION, config: { environment: { etc: { peer: { text: "10.0.0.2" } } } } });
+    const { outs } = await ops.create(checked.inputs);
+    const preview = ops.check(checked.inputs, { name: "b", connection: CONNECTION, config: { environment: { etc: { peer: { text: UNKNOWN } } } } });
+    expect(preview.failures).toEqual([]);
+    expect(ops.diff("id", outs, preview.inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    // A known identity that changes still replaces.
+    const moved = ops.check(checked.inputs, { name: "b", connection: { ...CONNECTION, host: "127.0.0.12" }, config: { services: { x: UNKNOWN } } });
+    expect(ops.diff("id", outs, moved.inputs).replaces).toEqual(["connection.host"]);
   });
 });
 

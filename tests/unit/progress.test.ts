@@ -6,8 +6,8 @@
 import { dirname } from "node:path";
 import { HostSummary, newTally } from "../../provider/deploy/summary";
 import type { ContainerChange } from "../../provider/deploy/change";
-import { EngineLog, engineAddress, type LogSink, type Severity } from "../../provider/dynamic/engine-log";
-import { EngineProgress, verbosityFrom } from "../../provider/dynamic/engine-progress";
+import { EngineLog, engineAddress, type LogSink, type Severity } from "../../provider/process/engine-log";
+import { EngineProgress, verbosityFrom } from "../../provider/process/engine-progress";
 
 const change = (name: string, kind: ContainerChange["kind"]): ContainerChange => ({ name, kind, rebuildAction: "switch", updateStrategy: "reload", rebuildTimeoutSeconds: 60 });
 

@@ -12,6 +12,14 @@ from .nixos_host import *
 from .provider import *
 from ._inputs import *
 from . import outputs
+
+# Make subpackages available:
+if typing.TYPE_CHECKING:
+    import pulumi_nixos_containers.config as __config
+    config = __config
+else:
+    config = _utilities.lazy_import('pulumi_nixos_containers.config')
+
 _utilities.register(
     resource_modules="""
 [

@@ -1,5 +1,5 @@
 /**
- * The Pulumi engine's Log RPC, from inside the dynamic-provider process.
+ * The Pulumi engine's Log RPC, from inside a provider process (the dynamic provider's or the plugin's).
  *
  * The engine starts the provider with its own gRPC address as an argument
  * (@pulumi/pulumi cmd/dynamic-provider main(args); the Node dynamic provider
