@@ -22,7 +22,7 @@ const context = contextFrom(
       // Connecting and retrying is live status of the run (the connection serves every resource of the host).
       logger: (level, message) => (level === "warn" || level === "error" ? progress.warn(message) : level === "info" ? progress.status(message) : progress.debug(message)),
     }),
-  (connections) => makeRedactor(connections.flatMap((c) => (c && typeof c === "object" ? secretValues(c) : []))),
+  (connections, values = []) => makeRedactor([...connections.flatMap((c) => (c && typeof c === "object" ? secretValues(c) : [])), ...values]),
   new EngineRegistry({ ...defaultEngineOptions(), progress }),
 );
 

@@ -29,6 +29,28 @@ const isInternal = (key: string) => key.startsWith("__");
 /** Properties that carry credentials: secret in state (the SDK marks them, the plugin wraps them). */
 export const SECRET_PROPERTIES = ["connection"] as const;
 
+/**
+ * Secret values below the top level, by shape (`*` is any key): the content of each secret
+ * file. The SDK marks them secret in the program; Pulumi keeps them secret in the state by
+ * their path (for a provider that does not accept secrets, the engine copies secretness from
+ * the inputs to the outputs at the same paths).
+ */
+export const SECRET_PATHS: Record<Shape, readonly (readonly string[])[]> = {
+  container: [["secrets", "*", "value"]],
+  host: [["containers", "*", "secrets", "*", "value"]],
+};
+
+/** The secret values of a resource's properties, as given (never to leave in an error either). */
+export function secretValuesIn(shape: Shape, props: Props): string[] {
+  const walk = (v: unknown, path: readonly string[]): unknown[] => {
+    if (path.length === 0) return [v];
+    if (!isObject(v)) return [];
+    const [head, ...rest] = path;
+    return (head === "*" ? Object.values(v) : [v[head]]).flatMap((x) => walk(x, rest));
+  };
+  return SECRET_PATHS[shape].flatMap((p) => walk(props, p)).filter((v): v is string => typeof v === "string" && v.length > 0);
+}
+
 /** Every connection a resource's properties hold, as given (whose credentials must never leave in an error). */
 export function connectionsIn(_shape: Shape, props: Props): unknown[] {
   return props.connection === undefined ? [] : [props.connection];
