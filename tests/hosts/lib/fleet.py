@@ -104,7 +104,7 @@ def ns_pids(i):
 # What a host's boot mounts or runs from the machine. On a machine where Nix never ran,
 # Debian's nix-bin has installed the binaries but not /nix: the first Nix command creates it.
 NIX_DIRS = ("/nix/store", "/nix/var/nix/profiles", "/nix/var/nix/gcroots", "/nix/var/nix/db",
-            "/nix/var/nix/temproots", "/nix/var/log/nix")
+            "/nix/var/nix/daemon-socket", "/nix/var/nix/temproots", "/nix/var/log/nix")
 MACHINE_TOOLS = (
     ("/usr/sbin/sshd", "openssh-server"), ("ssh-keygen", "openssh-client"), ("nix-instantiate", "nix-bin"),
     ("unshare", "util-linux"), ("nsenter", "util-linux"), ("openssl", "openssl"), ("git", "git"),

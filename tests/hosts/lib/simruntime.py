@@ -89,8 +89,10 @@ def spec(name, root, system, conf, argv):
             private_users = value if eq else "pick"
         elif flag == "--network-namespace-path" and eq:
             netns = value
-    binds += [{"src": "/nix/var/nix/profiles/per-container/%s" % name, "dst": "/nix/var/nix/profiles", "ro": False, "options": ""},
-              {"src": "/nix/var/nix/gcroots/per-container/%s" % name, "dst": "/nix/var/nix/gcroots", "ro": False, "options": ""}]
+    # The per-container profile and gcroots, unless the command line binds them already.
+    for sub in ("profiles", "gcroots"):
+        if not any(m.get("dst") == "/nix/var/nix/" + sub for m in binds):
+            binds.append({"src": "/nix/var/nix/%s/per-container/%s" % (sub, name), "dst": "/nix/var/nix/" + sub, "ro": False, "options": ""})
     shift = uid_shift(name, root, private_users)
     addresses = [conf[k] for k in ("LOCAL_ADDRESS", "LOCAL_ADDRESS6") if conf.get(k)] if private_network else []
     return {"name": name, "root": root, "system": system, "binds": binds, "tmpfs": tmpfs,
