@@ -195,10 +195,10 @@ function describeTransportFailure(host: Host, step: RoundStep, action: string, e
 
 function describeBatch(changes: ContainerChange[]): string {
   const by = (kind: string) => changes.filter((c) => c.kind === kind).map((c) => c.name);
-  return ["create", "update", "delete"]
+  return ["create", "update", "secrets", "delete"]
     .map((k) => [k, by(k)] as const)
     .filter(([, n]) => n.length > 0)
-    .map(([k, n]) => `${k} ${n.join(", ")}`)
+    .map(([k, n]) => `${k === "secrets" ? "write the secrets of" : k} ${n.join(", ")}`)
     .join("; ");
 }
 

@@ -100,7 +100,8 @@ function changeFor(step: Step, settings: HostSettings, owner: Owner | undefined)
     name: spec.name,
     kind: step.kind === "create" ? "create" : step.kind === "secrets" ? "secrets" : "update",
     owner,
-    module,
+    // A secrets-only change writes no module.
+    module: step.kind === "secrets" ? undefined : module,
     adopt: spec.adopt,
     rebuildAction,
     updateStrategy: spec.updateStrategy,

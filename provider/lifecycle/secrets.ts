@@ -88,7 +88,7 @@ export function secretsStanding(declared: Secrets | undefined, onHost: HostSecre
         ? "missing on the host"
         : d === DRIFTED.changed
           ? "changed on the host (content, mode or owner): the next pulumi up writes it again"
-          : d === DRIFTED.extra
+          : d === DRIFTED.extra || declared?.[file] === undefined
             ? "not declared: the next pulumi up removes it"
             : recorded !== undefined && (Object.values(DRIFTED) as string[]).includes(recorded)
               ? "differs from the program (recorded by a refresh): the next pulumi up writes it again"

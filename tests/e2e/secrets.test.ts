@@ -92,7 +92,7 @@ describe("NixosContainer", () => {
       fleet().ok(1, "rm -f /root/sampling; sleep 0.3");
     }
     expect(r.code).toBe(0);
-    expect(r.all).toMatch(/secrets: writing 1 file for secweb/); // the debug log's kept status lines
+    expect(r.all).toMatch(/secrets: writing 2 files for secpriv, secweb/); // the debug log's kept status lines
     expect(fleet().ok(1, "wc -l < /root/ps.txt").trim()).not.toBe("0");
     for (const v of values) {
       expect(r.all).not.toContain(v);
@@ -138,6 +138,20 @@ describe("NixosContainer", () => {
     }
     expect(fleet().sshLog(1).length).toBe(sessions);
     configure(TWO);
+  });
+
+  test("a unit named in restartUnits that the container does not have: the rotation is refused, nothing written", () => {
+    configure({ ...TWO, "api-token": { ...TWO["api-token"], restartUnits: ["app.service", "nosuch.service"] } });
+    up(); // only restartUnits changed: nothing to do on the host
+    const before = inside("secweb", "cat /run/secrets/api-token");
+    setSecret("token1", fresh("token"));
+    const r = stack().up();
+    expect(r.code).not.toBe(0);
+    expect(r.all).toMatch(/secweb: nothing was written: the unit nosuch\.service named in restartUnits or reloadUnits of its secrets does not exist in the container/);
+    expect(inside("secweb", "cat /run/secrets/api-token")).toBe(before);
+    configure(TWO);
+    up();
+    expect(inside("secweb", "cat /run/secrets/api-token")).toBe(values.at(-1));
   });
 
   test("a secret removed from the program disappears from the host; destroy leaves no file behind", () => {
