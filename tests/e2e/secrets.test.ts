@@ -6,6 +6,8 @@
  * repaired, nothing left behind.
  */
 import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { useProjectOnFleet } from "../support/e2e-project";
 import type { CliResult } from "../support/pulumi-cli";
 
@@ -27,6 +29,12 @@ const up = (...extra: string[]): CliResult => {
 const inside = (name: string, cmd: string) => fleet().ok(1, `nixos-container run ${name} -- sh -c '${cmd}'`);
 const rebuilds = () => fleet().events(1).filter((e) => e.event === "rebuild").length;
 const appStarts = (name: string) => fleet().ok(1, `journalctl -M ${name} -o cat`).split("\n").filter((l) => /app read \d+ bytes/.test(l)).length;
+
+/** `nixos-containers ARGS` in the project, as a user runs it there (it reads the stack through the Pulumi CLI). */
+const cli = (...args: string[]) => {
+  const r = spawnSync(join(__dirname, "..", "..", "dist", "provider", "cli", "main.js"), [args[0], "--stack", "e2e", ...args.slice(1)], { cwd: stack().projectDir, env: stack().env, encoding: "utf8", timeout: 120_000 });
+  return { code: r.status ?? -1, all: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+};
 
 const TWO = {
   "api-token": { value: "token1", owner: "app", group: "app", restartUnits: ["app.service"] },
@@ -92,7 +100,7 @@ describe("NixosContainer", () => {
       fleet().ok(1, "rm -f /root/sampling; sleep 0.3");
     }
     expect(r.code).toBe(0);
-    expect(r.all).toMatch(/secrets: writing 2 files for secpriv, secweb/); // the debug log's kept status lines
+    expect(r.all).toMatch(/secrets: writing 2 files for (secweb, secpriv|secpriv, secweb)/); // the debug log's kept status lines
     expect(fleet().ok(1, "wc -l < /root/ps.txt").trim()).not.toBe("0");
     for (const v of values) {
       expect(r.all).not.toContain(v);
@@ -121,6 +129,30 @@ describe("NixosContainer", () => {
     expect(appStarts("secweb")).toBe(startsBefore + 1);
     // Nothing left to do.
     expect(stack().preview("--expect-no-changes").code).toBe(0);
+  });
+
+  test("nixos-containers status shows which secret files a container has and whether they are current, never their content", () => {
+    fleet().ok(1, "echo tampered > /var/lib/pulumi-nixos-containers/secrets/secweb/db-password");
+    const r = cli("status", "secweb", "secpriv");
+    expect(r.code).toBe(0);
+    expect(r.all).toContain("secweb: active");
+    expect(r.all).toMatch(/secweb: [\s\S]*secrets:\n    \/run\/secrets\/api-token: current\n    \/run\/secrets\/db-password: changed on the host/);
+    expect(r.all).toMatch(/secpriv: [\s\S]*\/run\/secrets\/api-token: current\n    \/run\/secrets\/db-password: current/);
+    for (const v of [...values, "tampered"]) expect(r.all).not.toContain(v);
+    // (left as it is: the next test removes the secrets and writes them again)
+  });
+
+  test("removing the last secret and adding the first change the container's mounts: one rebuild each", () => {
+    const before = rebuilds();
+    configure({});
+    up();
+    expect(rebuilds()).toBe(before + 1);
+    expect(fleet().ssh(1, "ls /var/lib/pulumi-nixos-containers/secrets/secweb").code).not.toBe(0);
+    expect(inside("secweb", "ls /run/secrets 2>&1; true")).toMatch(/No such file or directory/);
+    configure(TWO);
+    up();
+    expect(rebuilds()).toBe(before + 2);
+    expect(inside("secweb", "cat /run/secrets/api-token")).toBe(values.at(-1));
   });
 
   test("bad input is refused before any host is touched, naming the property", () => {
