@@ -33,10 +33,15 @@ export function dynamicResourceArgs(kind: KindName, name: string, props: Record<
 export function renderInProgram(what: string, inputs: Record<string, unknown>): pulumi.Output<string | undefined> {
   // A secret's value never reaches the module: only which files there are (the module mounts their directory).
   const { secrets, ...rest } = inputs;
+  // Taken from the object itself when it is one, so a value not known yet (a password another
+  // resource of the run makes) does not hide the module's line diff in the preview.
+  const placeholders = (names: string[]) => Object.fromEntries(names.map((f) => [f, { value: "-" }]));
   const files =
-    secrets === undefined
+    secrets === undefined || secrets === null
       ? undefined
-      : pulumi.unsecret(pulumi.output(secrets as pulumi.Input<Record<string, unknown> | undefined>).apply((s) => (s ? Object.fromEntries(Object.keys(s).map((f) => [f, { value: "-" }])) : undefined)));
+      : isPlainObject(secrets)
+        ? placeholders(Object.keys(secrets))
+        : pulumi.unsecret(pulumi.output(secrets as pulumi.Input<Record<string, unknown>>).apply((s) => (s ? placeholders(Object.keys(s)) : undefined)));
   const resolved = pulumi.output({ ...rest, secrets: files });
   return pulumi.all([resolved, pulumi.output(pulumi.isSecret(resolved))]).apply(([values, secret]) => {
     if (secret) {

@@ -36,6 +36,10 @@ const cli = (...args: string[]) => {
   return { code: r.status ?? -1, all: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 };
 
+const SIG = "4dabf18193072939515e22adb298388d";
+/** A resource's inputs and outputs in `pulumi stack export` (without --show-secrets). */
+const exportedResource = (exported: string, name: string) => JSON.parse(exported).deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`::${name}`));
+
 const TWO = {
   "api-token": { value: "token1", owner: "app", group: "app", restartUnits: ["app.service"] },
   "db-password": { value: "password1", mode: "0440", group: "app" },
@@ -108,7 +112,12 @@ describe("NixosContainer", () => {
     }
     const exported = stack().exportState();
     for (const v of values) expect(exported).not.toContain(v);
-    expect(exported).toContain("4dabf18193072939515e22adb298388d"); // the values are there, as secrets
+    // Each value is a secret at its own path, in the inputs and the outputs; the rest stays readable.
+    const web = exportedResource(exported, "secweb");
+    for (const props of [web.inputs, web.outputs]) {
+      expect(props.secrets["api-token"]).toMatchObject({ owner: "app", group: "app", restartUnits: ["app.service"], value: { [SIG]: expect.any(String), ciphertext: expect.any(String) } });
+      expect(props.secrets["db-password"]).toMatchObject({ mode: "0440", value: { [SIG]: expect.any(String) } });
+    }
     expectNowhereOnHost(values);
     const journals = fleet().ok(1, "journalctl -o cat; journalctl -M secweb -o cat; journalctl -M secpriv -o cat");
     for (const v of values) expect(journals).not.toContain(v);
@@ -219,6 +228,9 @@ describe("NixosHost", () => {
     for (const name of ["secweb", "secpriv"]) expect(inside(name, "cat /run/secrets/db-password")).toBe(values.at(-1));
     const exported = stack().exportState();
     for (const v of values) expect(exported + r.all + preview.all).not.toContain(v);
+    // The host's containers are not secret as a whole: only each value is.
+    const host = exportedResource(exported, "sechost");
+    expect(host.outputs.containers.secweb).toMatchObject({ status: "up", secrets: { "db-password": { mode: "0440", value: { [SIG]: expect.any(String) } } } });
     expectNowhereOnHost(values);
     expect(stack().run(["destroy", "--yes", "--stack", "e2e"]).code).toBe(0);
     expect(fleet().ok(1, "ls -A /var/lib/pulumi-nixos-containers/secrets")).toBe(".staging\n");
