@@ -1,6 +1,9 @@
 /** What the lifecycle asks a host to do to one container, and what it gets back. */
 import type { PostAction } from "./scripts";
 import type { HostSecretFile } from "./protocol";
+import type { SecretFileChange } from "./secrets-scripts";
+
+export type { SecretFileChange };
 
 /** Who manages a container (the SDK's hidden `__owner` input): recorded on the host with its module. */
 export interface Owner {
@@ -35,17 +38,6 @@ export interface ContainerChange {
   secrets?: SecretFileChange[];
 }
 
-/** One secret file as the host gets it. Names, modes, owners and units are not secret; `value` is. */
-export interface SecretFileChange {
-  file: string;
-  mode: string;
-  owner: string | number;
-  group: string | number;
-  restartUnits: string[];
-  reloadUnits: string[];
-  /** The content to write (the file is new or changed); undefined: the file on the host is current. */
-  value?: string;
-}
 
 export interface ContainerState {
   name: string;

@@ -19,7 +19,18 @@
  */
 import { shellQuote as sq } from "../host/shell";
 import { CONF_DIR, JOURNAL_DIR, SECRETS_DIR, STATE_DIR } from "./layout";
-import type { SecretFileChange } from "./change";
+
+/** One secret file as the host gets it. Names, modes, owners and units are not secret; `value` is. */
+export interface SecretFileChange {
+  file: string;
+  mode: string;
+  owner: string | number;
+  group: string | number;
+  restartUnits: string[];
+  reloadUnits: string[];
+  /** The content to write (the file is new or changed); undefined: the file on the host is current. */
+  value?: string;
+}
 
 /** Shell functions every secrets script uses (after PRELUDE). */
 export const SECRETS_FUNCS = `
