@@ -56,6 +56,8 @@ beforeAll(() => {
   symlinkSync(join(ROOT, "node_modules", "@pulumi"), join(project, "node_modules", "@pulumi"));
   usePackage(buildRelease());
   fleet = startFleet(150, 1);
+  // web binds /var/lib/web: systemd-nspawn refuses to start a container whose bind source is missing
+  fleet.ok(1, "mkdir -p /var/lib/web");
   stack = new PulumiStack(project, STACK);
   stack.init();
   const h = fleet.host(1);
