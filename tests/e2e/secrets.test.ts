@@ -195,6 +195,17 @@ describe("NixosContainer", () => {
     expect(inside("secweb", "cat /run/secrets/api-token")).toBe(values.at(-1));
   });
 
+  test("after a reboot, autoStart containers have their secrets at boot (they live on disk, not in /run)", () => {
+    const starts = ["secweb", "secpriv"].map(appStarts);
+    fleet().must("stop-host", "1");
+    fleet().must("start-host", "1");
+    ["secweb", "secpriv"].forEach((name, i) => {
+      expect(inside(name, "stat -c \"%a %U %G\" /run/secrets/api-token; cat /run/secrets/api-token")).toBe(`400 app app\n${values.at(-1)}`);
+      // Its service started at boot and read the file.
+      expect(appStarts(name)).toBe(starts[i] + 1);
+    });
+  });
+
   test("a secret removed from the program disappears from the host; destroy leaves no file behind", () => {
     const before = rebuilds();
     configure({ "api-token": TWO["api-token"] });
