@@ -35,37 +35,39 @@ export interface SecretFileChange {
 /** Shell functions every secrets script uses (after PRELUDE). */
 export const SECRETS_FUNCS = `
 SD=${SECRETS_DIR}
-secrets_leader() { machinectl show "$1" -p Leader --value 2>/dev/null; }
-# The container's root as its processes see it: the leader's while it runs, else its state directory.
-secrets_root() { l=$(secrets_leader "$1"); if [ -n "$l" ] && [ -d "/proc/$l/root" ]; then echo "/proc/$l/root"; else echo "${STATE_DIR}/$1"; fi; }
-# The host uid of the container's root: 0 without privateUsers; nothing while unknown (pick, never started).
-secrets_base() {
-  l=$(secrets_leader "$1")
-  if [ -n "$l" ] && [ -r "/proc/$l/uid_map" ]; then awk '$1 == 0 { print $2; exit }' "/proc/$l/uid_map"; return; fi
+# secrets_ctx NAME: what the other functions need to know of a container, once per script (not in
+# a subshell): S_LEADER (its leader's pid while it runs), S_ROOT (its root as its processes see it:
+# the leader's, else its state directory), S_BASE (the host uid of its root: 0 without
+# privateUsers; empty while unknown, "pick" before its first start).
+secrets_ctx() {
+  [ "\${S_NAME:-}" = "$1" ] && return 0
+  S_NAME=$1; S_LEADER=$(machinectl show "$1" -p Leader --value 2>/dev/null)
+  if [ -n "$S_LEADER" ] && [ -d "/proc/$S_LEADER/root" ]; then S_ROOT=/proc/$S_LEADER/root; else S_ROOT=${STATE_DIR}/$1; fi
+  if [ -n "$S_LEADER" ] && [ -r "/proc/$S_LEADER/uid_map" ]; then S_BASE=$(awk '$1 == 0 { print $2; exit }' "/proc/$S_LEADER/uid_map"); return 0; fi
   pu=$(sed -n 's/^PRIVATE_USERS=//p' ${CONF_DIR}/$1.conf 2>/dev/null | tr -d '"')
   case "$pu" in
-    ""|no|identity|0) echo 0 ;;
-    pick) u=$(stat -c %u ${STATE_DIR}/$1 2>/dev/null); [ -z "$u" ] || [ "$u" = 0 ] || echo "$u" ;;
-    *[!0-9]*) echo 0 ;;
-    *) echo "$pu" ;;
+    ""|no|identity|0) S_BASE=0 ;;
+    pick) S_BASE=$(stat -c %u ${STATE_DIR}/$1 2>/dev/null); [ "$S_BASE" != 0 ] || S_BASE= ;;
+    *[!0-9]*) S_BASE=0 ;;
+    *) S_BASE=$pu ;;
   esac
 }
-# secret_id NAME passwd|group WHO: the container's id of a user or group; nothing when unknown.
+# secret_id NAME passwd|group WHO: the container's id of a user or group; nothing when unknown (after secrets_ctx NAME).
 secret_id() {
   case "$3" in root) echo 0; return ;; ""|*[!0-9]*) ;; *) echo "$3"; return ;; esac
-  awk -F: -v n="$3" '$1 == n { print $3; exit }' "$(secrets_root "$1")/etc/$2" 2>/dev/null
+  awk -F: -v n="$3" '$1 == n { print $3; exit }' "$S_ROOT/etc/$2" 2>/dev/null
 }
 # secret_attrs NAME PATH MODE OWNER GROUP: mode and owner as the container must see them; 2 when
 # the owner is not known yet (the file then belongs to the container's root).
 secret_attrs() {
-  base=$(secrets_base "$1"); u=$(secret_id "$1" passwd "$4"); g=$(secret_id "$1" group "$5")
+  secrets_ctx "$1"; u=$(secret_id "$1" passwd "$4"); g=$(secret_id "$1" group "$5")
   chmod "$3" "$2" || return 1
-  if [ -n "$base" ] && [ -n "$u" ] && [ -n "$g" ]; then chown "$((base + u)):$((base + g))" "$2"; return; fi
-  chown "\${base:-0}:\${base:-0}" "$2"; return 2
+  if [ -n "$S_BASE" ] && [ -n "$u" ] && [ -n "$g" ]; then chown "$((S_BASE + u)):$((S_BASE + g))" "$2"; return; fi
+  chown "\${S_BASE:-0}:\${S_BASE:-0}" "$2"; return 2
 }
 secrets_dir() { # secrets_dir NAME: the container's directory, owned by its root
   mkdir -p "$SD/.staging" "$SD/$1" && chmod 0700 "$SD" "$SD/.staging" && chmod 0751 "$SD/$1" || return 1
-  base=$(secrets_base "$1"); chown "\${base:-0}:\${base:-0}" "$SD/$1"
+  secrets_ctx "$1"; chown "\${S_BASE:-0}:\${S_BASE:-0}" "$SD/$1"
 }
 journal_secrets() { # what the directory held before this round, once (restore_secrets puts it back)
   j=${JOURNAL_DIR}/$1
@@ -133,7 +135,8 @@ check_units() {
 }
 # check_owner NAME FILE OWNER GROUP: an owner or group the container does not have.
 check_owner() {
-  [ -e "$(secrets_root "$1")/etc/passwd" ] || return 0
+  secrets_ctx "$1"
+  [ -e "$S_ROOT/etc/passwd" ] || return 0
   [ -n "$(secret_id "$1" passwd "$3")" ] || echo "SECRETNOUSER $1 $2 owner $3"
   [ -n "$(secret_id "$1" group "$4")" ] || echo "SECRETNOUSER $1 $2 group $4"
 }
@@ -252,7 +255,7 @@ report_secrets() {
   n=$1; d=${SECRETS_DIR}/$n
   [ -d "$d" ] || { echo "SECRETDIR $n -"; return 0; }
   echo "SECRETDIR $n $(stat -c %a "$d")"
-  base=$(secrets_base "$n"); r=$(secrets_root "$n")
+  secrets_ctx "$n"; base=$S_BASE; r=$S_ROOT
   for f in "$d"/* "$d"/.[!.]*; do
     [ -e "$f" ] || continue
     a=$(stat -c '%a %u %g' "$f"); mode=\${a%% *}; ids=\${a#* }; u=$((\${ids% *} - \${base:-0})); g=$((\${ids#* } - \${base:-0}))
