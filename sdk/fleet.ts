@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NixosHost, type HostContainerArgs } from "./nixos-host";
 import type { NixosContainerArgs } from "./args";
 import { readSourceFile } from "../provider/inventory/source";
-import { readInventory, type InventoryContainer } from "../provider/inventory/inventory";
+import { readInventory, secretConfigKey, type InventoryContainer } from "../provider/inventory/inventory";
 
 export interface FleetArgs {
   /** Path of the YAML (or JSON) inventory file. */
@@ -69,7 +69,17 @@ export class Fleet extends pulumi.ComponentResource {
 
 function entryArgs(args: Record<string, unknown>): HostContainerArgs {
   const { connection: _c, rebuildAction: _r, rebuildTimeoutSeconds: _t, ...entry } = args;
-  return entry as HostContainerArgs;
+  return { ...entry, ...(entry.secrets !== undefined && { secrets: secretsFromConfig(entry.secrets as Record<string, Record<string, unknown>>) }) } as HostContainerArgs;
+}
+
+/** Each inventory secret's value from the stack config secret it names (`config: KEY` or `NAMESPACE:KEY`). */
+function secretsFromConfig(secrets: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([file, { config, ...rest }]) => {
+      const { namespace, key } = secretConfigKey(String(config));
+      return [file, { ...rest, value: new pulumi.Config(namespace).requireSecret(key) }];
+    }),
+  );
 }
 
 /** One rebuild applies every container of a host: they cannot ask for different ones. */

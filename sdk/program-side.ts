@@ -19,7 +19,8 @@ import { ownerInput } from "./owner";
  * secret in the outputs too.
  */
 export function dynamicResourceArgs(kind: KindName, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-  const withOwner = { ...props, connection: secretCredentials(props.connection as NixosContainerArgs["connection"]), [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
+  const withSecrets = kind === "NixosHost" ? { ...props, containers: mapEntries(props.containers, (c) => ({ ...c, secrets: secretFiles(c.secrets) })) } : { ...props, secrets: secretFiles(props.secrets) };
+  const withOwner = { ...withSecrets, connection: secretCredentials(props.connection as NixosContainerArgs["connection"]), [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
   const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...SECRET_PROPERTIES] });
   return [providerFor(kind), name, withOwner, options, "nixos", kind] as const;
 }
@@ -30,7 +31,18 @@ export function dynamicResourceArgs(kind: KindName, name: string, props: Record<
  * the provider's check then reports each problem with its property path.
  */
 export function renderInProgram(what: string, inputs: Record<string, unknown>): pulumi.Output<string | undefined> {
-  const resolved = pulumi.output(inputs);
+  // A secret's value never reaches the module: only which files there are (the module mounts their directory).
+  const { secrets, ...rest } = inputs;
+  // Taken from the object itself when it is one, so a value not known yet (a password another
+  // resource of the run makes) does not hide the module's line diff in the preview.
+  const placeholders = (names: string[]) => Object.fromEntries(names.map((f) => [f, { value: "-" }]));
+  const files =
+    secrets === undefined || secrets === null
+      ? undefined
+      : isPlainObject(secrets)
+        ? placeholders(Object.keys(secrets))
+        : pulumi.unsecret(pulumi.output(secrets as pulumi.Input<Record<string, unknown>>).apply((s) => (s ? placeholders(Object.keys(s)) : undefined)));
+  const resolved = pulumi.output({ ...rest, secrets: files });
   return pulumi.all([resolved, pulumi.output(pulumi.isSecret(resolved))]).apply(([values, secret]) => {
     if (secret) {
       throw new Error(
@@ -40,6 +52,24 @@ export function renderInProgram(what: string, inputs: Record<string, unknown>): 
     const result = validateContainer({ ...values, connection: { host: "placeholder.invalid" } });
     return result.spec ? renderContainerModule(result.spec) : undefined;
   });
+}
+
+/**
+ * A secret file's value is secret in the state even when the program passes a plain string;
+ * the file names, modes, owners and units stay readable in the preview.
+ */
+function secretFiles(secrets: unknown): unknown {
+  if (secrets === undefined || secrets === null) return secrets;
+  if (pulumi.Output.isInstance(secrets) || secrets instanceof Promise) return pulumi.secret(secrets as pulumi.Input<unknown>);
+  return mapEntries(secrets, (file) => ({ ...file, value: pulumi.secret(file.value as pulumi.Input<string>) }), (whole) => pulumi.secret(whole));
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+
+/** Each entry of a record through `f`; an entry that is an Output or a Promise (its parts unknown here) through `whole`. */
+function mapEntries(record: unknown, f: (entry: Record<string, unknown>) => Record<string, unknown>, whole: (entry: unknown) => unknown = (e) => e): unknown {
+  if (!isPlainObject(record)) return record;
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, isPlainObject(v) ? f(v) : v === undefined || v === null ? v : whole(v)]));
 }
 
 /**

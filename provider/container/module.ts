@@ -11,6 +11,7 @@ import { renderNix } from "../nix/render";
 import { nixAttrName } from "../nix/escape";
 import type { ContainerSpec } from "./validate";
 import { unitSettings } from "./resources";
+import { hasSecrets, secretsHostDir, SECRETS_MOUNT } from "./secrets";
 
 /** Inputs that steer the provider and never reach NixOS. */
 const DEPLOYMENT_ONLY = new Set([
@@ -24,6 +25,8 @@ const DEPLOYMENT_ONLY = new Set([
   "rebuildTimeoutSeconds",
   // Not an option of containers.<name>: settings of the host's unit (resources.ts).
   "resources",
+  // Never Nix: files on the host, of which the module only mounts the directory (secrets.ts).
+  "secrets",
 ]);
 
 export const MODULE_HEADER_MARK = "# Managed by pulumi-nixos-containers.";
@@ -42,6 +45,9 @@ export function renderContainerModule(spec: ContainerSpec): string {
   // --config, the container then runs a bare NixOS.
   if (spec.config === undefined && spec.path === undefined && spec.flake === undefined) {
     options.config = BARE_CONFIG;
+  }
+  if (hasSecrets(spec.secrets)) {
+    options.bindMounts = { ...(spec.bindMounts ?? {}), [SECRETS_MOUNT]: { hostPath: secretsHostDir(spec.name), isReadOnly: true } };
   }
   // In-place updates need NixOS to keep its hands off a changed autoStart
   // container; the provider then reloads it (reference G.4, E.3).

@@ -10,6 +10,7 @@ import { NixAttrsSchema, NixPathSchema, NixRawSchema } from "./nix-value-schema"
 import * as f from "./formats";
 import { formatted, port } from "./fields";
 import { UNIT_DIRECTIVES } from "./resources";
+import { SecretsSchema } from "./secrets";
 
 const opt = (option: string) => `containers.<name>.${option}`;
 
@@ -339,6 +340,7 @@ export const NixosContainerInputsSchema = z
         'Resource limits of the whole container (memory, CPU, tasks, IO), set on the host\'s unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".',
       nixosOption: 'systemd.services."container@<name>".serviceConfig',
     }),
+    secrets: SecretsSchema.optional(),
     extraFlags: z.array(formatted(f.nspawnFlag)).optional().meta({
       description:
         'Extra systemd-nspawn flags, one per item, e.g. ["--drop-capability=CAP_SYS_CHROOT"]. Each must be an option of systemd-nspawn (checked against its option list); options NixOS already passes or that a container option sets (-D, -M, --keep-unit, --bind, --private-network, …) are refused with the option to use instead, and limits belong in resources (--property= does nothing under NixOS\'s --keep-unit).',

@@ -11,6 +11,7 @@ import { nearestName } from "./suggest";
 import { formatPath, type Problem } from "../inputs/problems";
 import { knownKeysAt, withoutNulls } from "./schema-walk";
 import { extraFlagProblems } from "./extra-flags";
+import { secretProblems } from "./secrets";
 
 /** The resources fields, qualified, so that a limit written at the top level (memoryLimit) finds its place. */
 const RESOURCE_NAMES = knownKeysAt(NixosContainerInputsSchema, ["resources"]).map((k) => `resources.${k}`);
@@ -47,7 +48,7 @@ export function validateContainer(input: unknown, defaultName?: string): Validat
   }
 
   if (!parsed.success || name === undefined) return { errors: sortProblems(errors), warnings: [] };
-  errors.push(...bindMountKeyProblems(parsed.data), ...extraFlagProblems(parsed.data.extraFlags ?? []));
+  errors.push(...bindMountKeyProblems(parsed.data), ...extraFlagProblems(parsed.data.extraFlags ?? []), ...secretProblems(parsed.data));
   const cross = crossFieldProblems(parsed.data, name);
   errors.push(...cross.errors);
   if (errors.length > 0) return { errors: sortProblems(errors), warnings: cross.warnings };
@@ -74,7 +75,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem[] {
         return { path: [...path, key], message: `unknown property${hint}` };
       });
     case "invalid_type":
-      return [{ path, message: describeTypeIssue(issue, path[0] === "connection") }];
+      return [{ path, message: describeTypeIssue(issue, path[0] === "connection" || path[0] === "secrets") }];
     case "invalid_key":
       // A record key that fails its format (extraVeths names): say what a valid key looks like.
       return [{ path, message: issue.issues.map((i) => i.message).join("; ") || "invalid key" }];
@@ -85,7 +86,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem[] {
   }
 }
 
-/** Values under `connection` may be credentials put in the wrong place: never echo them. */
+/** Values under `connection` and `secrets` may be credentials put in the wrong place: never echo them. */
 function describeTypeIssue(issue: z.core.$ZodIssueInvalidType, sensitive: boolean): string {
   const input = (issue as { input?: unknown }).input;
   if (input === undefined) return "is required";

@@ -1,5 +1,9 @@
 /** What the lifecycle asks a host to do to one container, and what it gets back. */
 import type { PostAction } from "./scripts";
+import type { HostSecretFile } from "./protocol";
+import type { SecretFileChange } from "./secrets-scripts";
+
+export type { SecretFileChange };
 
 /** Who manages a container (the SDK's hidden `__owner` input): recorded on the host with its module. */
 export interface Owner {
@@ -14,7 +18,8 @@ export interface ContainerChange {
   name: string;
   /** Who asks for the change; undefined for resources made by an SDK older than the owner record. */
   owner?: Owner;
-  kind: "create" | "update" | "delete";
+  /** "secrets": only the container's secret files change; no module is written and no nixos-rebuild runs. */
+  kind: "create" | "update" | "delete" | "secrets";
   /** The module to write (create, update). */
   module?: string;
   /** Take over a container that exists on the host but was not written by this provider. */
@@ -26,7 +31,13 @@ export interface ContainerChange {
   /** Delete only: also remove /var/lib/nixos-containers/NAME. */
   deleteData?: boolean;
   rebuildTimeoutSeconds: number;
+  /**
+   * The container's secret files (create, update, secrets): every file it declares, in order.
+   * Undefined or empty: it has none, and its secrets directory goes (also on delete).
+   */
+  secrets?: SecretFileChange[];
 }
+
 
 export interface ContainerState {
   name: string;
@@ -40,6 +51,8 @@ export interface ContainerState {
   /** The system the container is set to run (SYSTEM_PATH, or the flake profile). */
   systemPath?: string;
   ipAddress?: string;
+  /** Its secret files on the host, when read (refresh): null when it has no secrets directory. */
+  secrets?: HostSecretFile[] | null;
 }
 
 export interface ChangeResult {

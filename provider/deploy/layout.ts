@@ -17,6 +17,8 @@ export const OWNER_DIR = "/var/lib/pulumi-nixos-containers/owners";
 export const LOCK_DIR = "/run/lock/pulumi-nixos-containers";
 export const CONF_DIR = "/etc/nixos-containers";
 export const STATE_DIR = "/var/lib/nixos-containers";
+/** Each container's secret files (`<name>/`, bind-mounted at /run/secrets): see container/secrets.ts. */
+export { SECRETS_DIR } from "../container/secrets";
 
 export function modulePath(name: string): string {
   return `${MODULE_DIR}/${name}.nix`;

@@ -6,6 +6,7 @@
 import { shellJoin, shellQuote as sq } from "../host/shell";
 import { CONF_DIR, MODULE_DIR, unitName } from "./layout";
 import { PRELUDE } from "./scripts";
+import { REPORT_SECRETS, SECRETS_FUNCS } from "./secrets-scripts";
 
 /**
  * The system each running container runs: its `/run/current-system`, seen
@@ -49,11 +50,12 @@ export const STATUS_PROPERTIES = ["ActiveState", "SubState", "Result", "ActiveEn
 export function unitStatus(names: readonly string[], journalLines: number): string {
   const props = STATUS_PROPERTIES.join(",");
   return `set -u
-${PRELUDE}${RUNNING}
+${PRELUDE}${RUNNING}${SECRETS_FUNCS}${REPORT_SECRETS}
 report_active ${names.map(sq).join(" ")} >/dev/null
 report_running $active_names
 for name in ${names.map(sq).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
+  report_secrets "$name"
   systemctl show "container@$name.service" -p ${props} 2>/dev/null | sed "s/^/UNIT $name /"
   if [ "$(systemctl is-active "container@$name.service" 2>/dev/null)" = failed ]; then
     journalctl -u "container@$name.service" -n ${journalLines} --no-pager 2>/dev/null | while IFS= read -r line; do

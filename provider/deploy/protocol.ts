@@ -19,6 +19,19 @@ export interface ContainerFacts {
   journal?: string[];
   /** container@NAME.service as `systemctl cat` prints it, or null when there is none (unit-change.ts). */
   unitFile?: string | null;
+  /** Its secret files on the host (secrets-scripts.ts report_secrets), or null when it has no secrets directory. */
+  secrets?: HostSecretFile[] | null;
+}
+
+/** A secret file as the host reports it: never its content, only its sha256. */
+export interface HostSecretFile {
+  file: string;
+  sha256: string;
+  /** Octal, as stat prints it ("400"). */
+  mode: string;
+  /** As the container sees them: name ("-" when it has none) and id. */
+  owner: { name: string; id: number };
+  group: { name: string; id: number };
 }
 
 export interface ScriptReport {
@@ -74,6 +87,15 @@ export function parseReport(stdout: string): ScriptReport {
       case "UNIT": {
         const eq = tail.indexOf("=");
         if (eq > 0) (facts(first).unit ??= new Map()).set(tail.slice(0, eq), tail.slice(eq + 1));
+        break;
+      }
+      case "SECRETDIR":
+        facts(first).secrets = tail === "-" ? null : [];
+        break;
+      case "SECRETFILE": {
+        const [file, sha256, mode, owner, group] = rest;
+        const account = (v = "") => ({ name: v.slice(0, v.lastIndexOf(":")), id: Number(v.slice(v.lastIndexOf(":") + 1)) });
+        (facts(first).secrets ??= []).push({ file, sha256, mode, owner: account(owner), group: account(group) });
         break;
       }
       case "JOURNAL":

@@ -16,6 +16,7 @@ import * as scripts from "./scripts";
 import { elapsed, type Progress } from "./progress";
 import { unitChange } from "./unit-change";
 import type { RoundTally } from "./summary";
+import { settleOutcomes, settleTail, stageSecrets, type SecretsOutcome } from "./secrets";
 import { leaveMessage, ownerRecord, ownerVerdict, parseOwnerRecord, refusalMessage, takeoverMessage, type OwnerVerdict } from "./ownership";
 
 export interface RoundOptions {
@@ -67,10 +68,19 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     });
     if (active.length === 0) return [...settled.values()];
 
-    await writeModules(host, active, progress);
+    // Secret files first (secrets.ts): in place before the services that read them start. A
+    // secrets-only change is done with that: no module, no rebuild.
+    const staged = await stageSecrets(host, active, progress, fail);
+    const rebuilding = active.filter((c) => c.kind !== "secrets" && !settled.get(c.name)!.error);
+    for (const c of active.filter((c) => c.kind === "secrets" && !settled.get(c.name)!.error)) {
+      settled.get(c.name)!.result = { state: stateFrom(c.name, before.containers.get(c.name) ?? {}, null), postAction: "none", warnings: [] };
+    }
+    if (rebuilding.length === 0) return [...settled.values()];
+
+    await writeModules(host, rebuilding, progress);
 
     step = "rebuild";
-    let remaining = active;
+    let remaining = rebuilding;
     let outcome: RebuildOutcome;
     let after: ScriptReport;
     let rebuildOutput = "";
@@ -138,7 +148,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
     step = "after";
-    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name), lock.token);
+    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name), lock.token, staged);
     if (final.report.fields.get("LOCK") === "released") lock.markReleased();
     for (const c of succeeding) {
       const s = settled.get(c.name)!;
@@ -185,10 +195,10 @@ function describeTransportFailure(host: Host, step: RoundStep, action: string, e
 
 function describeBatch(changes: ContainerChange[]): string {
   const by = (kind: string) => changes.filter((c) => c.kind === kind).map((c) => c.name);
-  return ["create", "update", "delete"]
+  return ["create", "update", "secrets", "delete"]
     .map((k) => [k, by(k)] as const)
     .filter(([, n]) => n.length > 0)
-    .map(([k, n]) => `${k} ${n.join(", ")}`)
+    .map(([k, n]) => `${k === "secrets" ? "write the secrets of" : k} ${n.join(", ")}`)
     .join("; ");
 }
 
@@ -301,6 +311,7 @@ async function bringOntoNewSystem(
   progress: Progress,
   journalled: string[],
   lockToken: string,
+  staged: Map<string, SecretsOutcome>,
 ) {
   const actions = new Map<string, scripts.PostAction | "started-by-switch">();
   const steps: scripts.PostStep[] = changes.map((c) => {
@@ -353,9 +364,12 @@ async function bringOntoNewSystem(
   });
   const acting = steps.filter((s) => s.action !== "none");
   if (acting.length > 0) progress.status(`${host.label}: ${acting.map((s) => `${s.action} ${s.name}`).join(", ")}`);
-  const result = await host.exec(scripts.afterSwitch(steps, journalled, lockToken), { privileged: true, timeoutMs: 15 * 60 * 1000 });
+  const restarted = (name: string) => actions.get(name) === "started-by-switch" || steps.some((s) => s.name === name && (s.action === "restart" || s.restartAfter === true));
+  const tail = settleTail(changes, restarted, staged);
+  const result = await host.exec(scripts.afterSwitch(steps, journalled, lockToken, tail), { privileged: true, timeoutMs: 15 * 60 * 1000 });
   const report = parseReport(result.stdout);
   const failures = new Map<string, string>();
+  for (const [name, problems] of settleOutcomes(result.stdout, progress, host.label)) failures.set(name, problems.join("; "));
   const outputFor = stepOutputs(result.stdout);
   for (const [name, text] of outputFor) for (const line of text.split("\n")) if (line) progress.debug(`${host.label}: ${name}: | ${line}`);
   for (const did of report.actions) {
@@ -401,5 +415,6 @@ export function stateFrom(name: string, facts: ContainerFacts, module: string | 
     status: conf === null && facts.active !== "active" ? "gone" : facts.active === "active" || facts.active === "reloading" ? "up" : "down",
     ...(systemPath && { systemPath }),
     ...(addressFromConf(conf) && { ipAddress: addressFromConf(conf) }),
+    ...(facts.secrets !== undefined && { secrets: facts.secrets }),
   };
 }

@@ -6,6 +6,7 @@
  */
 import { shellQuote as sq } from "../host/shell";
 import { CONF_DIR, INDEX_FILE, JOURNAL_DIR, LOCK_DIR, MODULE_DIR, OWNER_DIR, STATE_DIR } from "./layout";
+import { REPORT_SECRETS, SECRETS_FUNCS } from "./secrets-scripts";
 
 /**
  * Shared helpers: base64 of a file or `-` when it does not exist; the unit
@@ -55,6 +56,9 @@ recover_journal() {
       # The owner record goes back with its module (reported with it, as RECOVERED of the module).
       *.owner-prev) name=\${base%.owner-prev}; cp -p "$entry" "${OWNER_DIR}/.$name.json.recover" && mv -f "${OWNER_DIR}/.$name.json.recover" "${OWNER_DIR}/$name.json"; rm -f "$entry"; continue ;;
       *.owner-absent) name=\${base%.owner-absent}; rm -f "${OWNER_DIR}/$name.json"; rm -f "$entry"; continue ;;
+      # And its secret files (secrets-scripts.ts).
+      *.secrets-prev) restore_secrets "\${base%.secrets-prev}"; continue ;;
+      *.secrets-absent) restore_secrets "\${base%.secrets-absent}"; continue ;;
       *) continue ;;
     esac
     rm -f "$entry"
@@ -79,7 +83,7 @@ export interface LockParams {
  */
 export function acquireAndInspect(lock: LockParams, names: readonly string[]): string {
   return `set -u
-${PRELUDE}${RECOVER}
+${PRELUDE}${SECRETS_FUNCS}${RECOVER}
 now=$(date +%s)
 token=${sq(lock.token)}
 lease() { printf '%s %s %s\\n' $((now + ${lock.leaseSeconds})) "$token" ${sq(lock.holder)}; }
@@ -196,8 +200,9 @@ export function revertModules(names: readonly string[], profileLink?: string): s
 if [ -e "$p/"${sq(profileLink)} ] && [ "$(readlink $p/system)" != ${sq(profileLink)} ]; then ln -sfn ${sq(profileLink)} $p/.system.pulumi-restore && mv -Tf $p/.system.pulumi-restore $p/system && echo "PROFILE_RESTORED "${sq(profileLink)}; fi
 `;
   return `set -u
-${PRELUDE}
+${PRELUDE}${SECRETS_FUNCS}
 for name in ${names.map(sq).join(" ")}; do
+  restore_secrets "$name"
   if [ -e ${JOURNAL_DIR}/$name.prev ]; then cp -p ${JOURNAL_DIR}/$name.prev ${MODULE_DIR}/.$name.nix.revert && mv -f ${MODULE_DIR}/.$name.nix.revert ${MODULE_DIR}/$name.nix; rm -f ${JOURNAL_DIR}/$name.prev; echo "REVERTED $name";
   elif [ -e ${JOURNAL_DIR}/$name.absent ]; then rm -f ${MODULE_DIR}/$name.nix ${JOURNAL_DIR}/$name.absent; echo "REVERTED $name"; fi
   if [ -e ${JOURNAL_DIR}/$name.owner-prev ]; then cp -p ${JOURNAL_DIR}/$name.owner-prev ${OWNER_DIR}/.$name.json.revert && mv -f ${OWNER_DIR}/.$name.json.revert ${OWNER_DIR}/$name.json; rm -f ${JOURNAL_DIR}/$name.owner-prev;
@@ -273,7 +278,7 @@ export interface PostStep {
  * remove data where asked, clear the journal of the round, and report each
  * container's final state.
  */
-export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonly string[], releaseToken?: string): string {
+export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonly string[], releaseToken?: string, secretsTail = ""): string {
   const lines = steps.map((s) => {
     const name = sq(s.name);
     const unit = sq(`container@${s.name}.service`);
@@ -292,12 +297,13 @@ export function afterSwitch(steps: readonly PostStep[], clearJournalFor: readonl
   return `set -u
 ${PRELUDE}
 ${lines.join("\n")}
+${secretsTail}
 for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"
   echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
 done
 report_active ${steps.map((s) => sq(s.name)).join(" ")}
-for name in ${clearJournalFor.map(sq).join(" ")}; do rm -f ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent ${JOURNAL_DIR}/$name.owner-prev ${JOURNAL_DIR}/$name.owner-absent; done
+for name in ${clearJournalFor.map(sq).join(" ")}; do rm -rf ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent ${JOURNAL_DIR}/$name.owner-prev ${JOURNAL_DIR}/$name.owner-absent ${JOURNAL_DIR}/$name.secrets-prev ${JOURNAL_DIR}/$name.secrets-absent; done
 ${releaseToken === undefined ? "" : releaseLock(releaseToken)}echo "END"
 `;
 }
@@ -305,8 +311,9 @@ ${releaseToken === undefined ? "" : releaseLock(releaseToken)}echo "END"
 /** Everything refresh needs about some containers, in one round trip. */
 export function readContainers(names: readonly string[]): string {
   return `set -u
-${PRELUDE}
+${PRELUDE}${SECRETS_FUNCS}${REPORT_SECRETS}
 for name in ${names.map(sq).join(" ")}; do
+  report_secrets "$name"
   echo "MODULE $name $(b64 ${MODULE_DIR}/$name.nix)"
   echo "OWNER $name $(b64 ${OWNER_DIR}/$name.json)"
   echo "CONF $name $(b64 ${CONF_DIR}/$name.conf)"

@@ -18,8 +18,8 @@ export interface RoundTally {
 
 export const newTally = (): RoundTally => ({ rebuilds: 0, rebuildMs: 0 });
 
-type Outcome = "created" | "updated" | "deleted" | "failed";
-const PAST: Record<ContainerChange["kind"], Outcome> = { create: "created", update: "updated", delete: "deleted" };
+type Outcome = "created" | "updated" | "deleted" | "secrets rotated" | "failed";
+const PAST: Record<ContainerChange["kind"], Outcome> = { create: "created", update: "updated", delete: "deleted", secrets: "secrets rotated" };
 
 export class HostSummary {
   private rebuilds = 0;
@@ -51,7 +51,7 @@ export class HostSummary {
     // Containers there before that this run did not touch (updates and deletes were among them).
     const touchedBefore = [...this.outcomes.values()].filter((x) => x.kind !== "create").length;
     const unchanged = this.managedBefore === undefined ? undefined : Math.max(0, this.managedBefore - touchedBefore);
-    const parts: [number | undefined, string][] = [[unchanged, "unchanged"], [count("created"), "created"], [count("updated"), "updated"], [count("deleted"), "deleted"], [count("failed"), "failed"]];
+    const parts: [number | undefined, string][] = [[unchanged, "unchanged"], [count("created"), "created"], [count("updated"), "updated"], [count("secrets rotated"), "with secrets rotated"], [count("deleted"), "deleted"], [count("failed"), "failed"]];
     const total = (unchanged ?? 0) + this.outcomes.size;
     const counts = parts.filter(([n]) => n !== undefined && n > 0).map(([n, what]) => `${n} ${what}`);
     return `${label}: ${rebuilds}, ${total} container${total === 1 ? "" : "s"}: ${counts.join(", ")}`;

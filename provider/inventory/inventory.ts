@@ -13,7 +13,10 @@
  * Layers apply key by key (a container's key replaces the host default,
  * which replaces the global default); `connection` merges field by field
  * over the connection defaults the program passes (credentials belong in
- * stack config, not in the inventory).
+ * stack config, not in the inventory). A container's secret files name
+ * their values in stack config, never hold them:
+ *
+ *   secrets: { db-password: { config: dbPassword, owner: postgres } }   # pulumi config set --secret dbPassword …
  */
 import { validateContainer, type Problem } from "../container/validate";
 import { formatPath } from "../inputs/problems";
@@ -96,12 +99,39 @@ export function readInventory(doc: SourceDocument, connectionDefaults: Obj = {},
         name: (own as Obj).name ?? name,
         connection: { ...connectionDefaults, ...(isObject(hostValue.connection) ? hostValue.connection : {}), ...fromProgram },
       };
-      const result = validateContainer({ ...args, connection: knownParts(args.connection as Obj) });
-      for (const problem of result.errors) at(originOf(problem, own, hostDefaults, path, hostPath), problem.message);
+      const secretProblems: Problem[] = [];
+      const result = validateContainer({ ...args, secrets: secretsByConfig(args.secrets, secretProblems), connection: knownParts(args.connection as Obj) });
+      for (const problem of [...secretProblems, ...result.errors]) at(originOf(problem, own, hostDefaults, path, hostPath), problem.message);
       containers.push({ host: hostName, name: String(args.name), args });
     }
   }
   return { containers, errors };
+}
+
+/**
+ * The secrets of an inventory container as they can be validated now: each entry names its value
+ * in stack config (`config: KEY`, or `NAMESPACE:KEY`; the Fleet reads it with requireSecret). A
+ * value written in the file is refused: the file is not a secret.
+ */
+function secretsByConfig(secrets: unknown, problems: Problem[]): unknown {
+  if (!isObject(secrets)) return secrets;
+  return Object.fromEntries(
+    Object.entries(secrets).map(([file, entry]) => {
+      if (!isObject(entry)) return [file, entry];
+      const { config, value, ...rest } = entry;
+      if (value !== undefined) problems.push({ path: ["secrets", file, "value"], message: "a secret's value does not belong in the inventory file: name the Pulumi config secret that holds it, `config: KEY` (set with `pulumi config set --secret KEY`)" });
+      else if (typeof config !== "string" || !/^([A-Za-z0-9_.-]+:)?[A-Za-z0-9_.-]+$/.test(config)) {
+        problems.push({ path: ["secrets", file, "config"], message: "expected the name of the Pulumi config secret that holds the value, `config: KEY` or `config: NAMESPACE:KEY`" });
+      }
+      return [file, { ...rest, value: "-" }];
+    }),
+  );
+}
+
+/** The config key (and namespace, when given) an inventory secret names. */
+export function secretConfigKey(ref: string): { namespace?: string; key: string } {
+  const colon = ref.indexOf(":");
+  return colon < 0 ? { key: ref } : { namespace: ref.slice(0, colon), key: ref.slice(colon + 1) };
 }
 
 /**

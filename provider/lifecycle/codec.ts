@@ -31,6 +31,35 @@ const isInternal = (key: string) => key.startsWith("__");
 /** Properties that carry credentials: secret in state (the SDK marks them, the plugin wraps them: `withSecretsMarked`). */
 export const SECRET_PROPERTIES = ["connection"] as const;
 
+/**
+ * Secret values below the top level, by shape (`*` is any key): the content of each secret
+ * file. The SDK marks them secret in the program; Pulumi keeps them secret in the state by
+ * their path (for a provider that does not accept secrets, the engine copies secretness from
+ * the inputs to the outputs at the same paths).
+ */
+export const SECRET_PATHS: Record<Shape, readonly (readonly string[])[]> = {
+  container: [["secrets", "*", "value"]],
+  host: [["containers", "*", "secrets", "*", "value"]],
+};
+
+/** Where a resource's properties hold secret values (SECRET_PATHS with each `*` spelled out). */
+export function secretValuePaths(shape: Shape, props: Props): PropertyPath[] {
+  const walk = (v: unknown, pattern: readonly string[], at: PropertyPath): PropertyPath[] => {
+    if (pattern.length === 0) return v === undefined ? [] : [at];
+    if (!isObject(v)) return [];
+    const [head, ...rest] = pattern;
+    return (head === "*" ? Object.keys(v) : [head]).flatMap((k) => walk(v[k], rest, [...at, k]));
+  };
+  return SECRET_PATHS[shape].flatMap((p) => walk(props, p, []));
+}
+
+/** The secret values of a resource's properties, as given (never to leave in an error either). */
+export function secretValuesIn(shape: Shape, props: Props): string[] {
+  return secretValuePaths(shape, props)
+    .map((p) => valueAt(props, p))
+    .filter((v): v is string => typeof v === "string" && v.length > 0);
+}
+
 /** Every connection a resource's properties hold, as given (whose credentials must never leave in an error). */
 export function connectionsIn(_shape: Shape, props: Props): unknown[] {
   return props.connection === undefined ? [] : [props.connection];
@@ -305,12 +334,12 @@ export function withSecretsMarked(shape: Shape, props: Props, secrets: PropertyP
 }
 
 /**
- * Where credentials sit in a resource's properties: every connection it holds (connectionsIn)
- * and the top-level SECRET_PROPERTIES.
+ * Where credentials and secret values sit in a resource's properties: every connection it holds
+ * (connectionsIn), the top-level SECRET_PROPERTIES and each secret file's value (SECRET_PATHS).
  */
 export function credentialPaths(shape: Shape, props: Props): PropertyPath[] {
   const holders = new Set(connectionsIn(shape, props).filter(isObject));
-  const found: PropertyPath[] = SECRET_PROPERTIES.filter((k) => props[k] !== undefined).map((k) => [k]);
+  const found: PropertyPath[] = [...SECRET_PROPERTIES.filter((k) => props[k] !== undefined).map((k) => [k]), ...secretValuePaths(shape, props)];
   const walk = (value: unknown, path: PropertyPath): void => {
     if (holders.has(value as Props)) return void found.push(path);
     if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
@@ -335,7 +364,7 @@ export function misplacedSecrets(shape: Shape, values: Props, secrets: PropertyP
 
 /** Why a secret may not be part of a container's configuration, and what to do instead. */
 export const SECRET_OUTSIDE_CREDENTIALS =
-  "Everything in a container's Nix configuration is written to /nix/store on the host, world-readable and visible to every container there. Keep secrets out of config: put them in a file on the host (e.g. with agenix or sops-nix) and bind-mount it (bindMounts, isReadOnly: true).";
+  "Everything in a container's Nix configuration is written to /nix/store on the host, world-readable and visible to every container there. Keep secrets out of config: give them to the container as secret files (secrets: { \"db-password\": { value } } puts the file /run/secrets/db-password in the container, outside the store) and point the service at that file.";
 
 function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null));

@@ -12,8 +12,8 @@ export type Redactor = (text: string) => string;
 
 export interface LifecycleContext {
   engineFor(connection: Connection): HostEngine;
-  /** A redactor for every credential of these connections (as given in a resource's properties). */
-  redactorFor(connections: unknown[]): Redactor;
+  /** A redactor for every credential of these connections (as given in a resource's properties), and for other secret values. */
+  redactorFor(connections: unknown[], values?: string[]): Redactor;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ChangeOutcome, ContainerChange, Owner } from "../deploy/change";
 import type { LifecycleContext } from "./context";
 import { recordOf, type HostSettings, type Recorded, type RecordedHost } from "./model";
 import type { HostPlan, Step } from "./plan";
+import { DRIFTED, markedSecrets, secretChanges } from "./secrets";
 
 export interface Failed {
   name: string;
@@ -65,6 +66,20 @@ function recordAfter(step: Step, outcome: ChangeOutcome | undefined): Recorded |
     const kept = recordOf(entry.key, entry.spec, entry.module, { status: was.status, ipAddress: was.ipAddress ?? undefined, systemPath: was.systemPath ?? undefined });
     return { ...kept, outputs: { ...kept.outputs, managedBy: was.managedBy } };
   }
+  if (step.kind === "secrets") {
+    // Only its files changed: what the host runs is as recorded.
+    const was = step.old.outputs;
+    if (outcome?.result) {
+      const r = recordOf(entry.key, entry.spec, entry.module, outcome.result.state);
+      return { ...r, outputs: { ...r.outputs, managedBy: was.managedBy } };
+    }
+    // Written, but a unit did not restart: the next run writes them again (and restarts again).
+    if (wasApplied(outcome?.error)) {
+      const written = Object.fromEntries(secretChanges(step.old.spec.secrets, entry.spec.secrets).filter((f) => f.value !== undefined).map((f) => [f.file, DRIFTED.unsettled]));
+      return { ...step.old, key: entry.key, spec: markedSecrets(entry.spec, written) };
+    }
+    return { ...step.old, key: entry.key };
+  }
   if (outcome?.result) return recordOf(entry.key, entry.spec, entry.module, outcome.result.state);
   if (wasApplied(outcome?.error)) {
     const applied = recordOf(entry.key, entry.spec, entry.module, { module: entry.module });
@@ -83,13 +98,15 @@ function changeFor(step: Step, settings: HostSettings, owner: Owner | undefined)
   const { spec, module } = step.entry;
   return {
     name: spec.name,
-    kind: step.kind === "create" ? "create" : "update",
+    kind: step.kind === "create" ? "create" : step.kind === "secrets" ? "secrets" : "update",
     owner,
-    module,
+    // A secrets-only change writes no module.
+    module: step.kind === "secrets" ? undefined : module,
     adopt: spec.adopt,
     rebuildAction,
     updateStrategy: spec.updateStrategy,
     flake: spec.flake !== undefined,
     rebuildTimeoutSeconds,
+    secrets: secretChanges(step.kind === "create" ? undefined : step.old.spec.secrets, spec.secrets),
   };
 }

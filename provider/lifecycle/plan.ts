@@ -2,8 +2,8 @@
  * diff and plan. `diff` answers Pulumi from the property bags (it also runs in preview, when
  * some values are unknown): only inputs count, so a new provider version alone is no change,
  * and a change to the resource's identity replaces it. `plan` decides, container by
- * container, what a step does on each host: create, update, keep (nothing on the host) or
- * delete.
+ * container, what a step does on each host: create, update, secrets (only its secret files
+ * change: no module, no rebuild), keep (nothing on the host) or delete.
  */
 import { configHash } from "../container/module";
 import { canonicalJson as canonical, comparable } from "./codec";
@@ -11,6 +11,7 @@ import { hostLabel } from "./identity";
 import type { ResourceKind } from "./kinds";
 import type { DeclaredHost, Entry, Recorded, RecordedHost } from "./model";
 import type { HostSettings } from "../container/host-validate";
+import { secretsDiffer } from "./secrets";
 
 type Props = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ function valueAt(props: Props, path: string): unknown {
 
 export type Step =
   | { kind: "create"; entry: Entry }
-  | { kind: "update" | "keep"; entry: Entry; old: Recorded }
+  | { kind: "update" | "secrets" | "keep"; entry: Entry; old: Recorded }
   | { kind: "delete"; old: Recorded };
 
 /** One host's part of a step: the settings of its round and what happens to each container. */
@@ -67,7 +68,8 @@ export function plan(recorded: RecordedHost[], declared: DeclaredHost[]): HostPl
       const was = byName.get(entry.spec.name);
       byName.delete(entry.spec.name);
       if (!was) return { kind: "create", entry };
-      return { kind: unchanged(was, entry) ? "keep" : "update", entry, old: was };
+      const kind = !unchanged(was, entry) ? "update" : secretsDiffer(was.spec.secrets, entry.spec.secrets) ? "secrets" : "keep";
+      return { kind, entry, old: was };
     });
     for (const was of byName.values()) steps.push({ kind: "delete", old: was });
     return { settings: host, steps };

@@ -4,13 +4,15 @@
  * module edited on the host shows up as a changed nixConfig, which the next `pulumi up`
  * overwrites. A container another stack has taken over is no drift: the record keeps this
  * stack's last configuration and says who manages it now (managedBy), so the next `pulumi up`
- * has nothing to change and leaves it to them.
+ * has nothing to change and leaves it to them. A secret file changed or removed on the host is
+ * recorded as such (secrets.ts: never its content), and the next `pulumi up` writes it again.
  */
 import type { Owner } from "../deploy/change";
 import type { Progress } from "../deploy/progress";
 import type { LifecycleContext } from "./context";
 import { recordOf, type Recorded, type RecordedHost } from "./model";
 import { stackOf, takenOverBy, takenOverWarning } from "./owner";
+import { markedSecrets, secretsDrift } from "./secrets";
 
 export async function read(ctx: LifecycleContext, hosts: RecordedHost[], owner: Owner | undefined, where: string, progress: Progress): Promise<RecordedHost[]> {
   return Promise.all(
@@ -24,7 +26,10 @@ export async function read(ctx: LifecycleContext, hosts: RecordedHost[], owner: 
           progress.warn(takenOverWarning(where, last.spec.name, other));
           return [{ ...last, outputs: { ...last.outputs, managedBy: stackOf(other) } }];
         }
-        return [recordOf(last.key, last.spec, last.outputs.nixConfig, state)];
+        const drift = secretsDrift(last.spec.secrets, state.secrets);
+        const files = Object.keys(drift);
+        if (files.length > 0) progress.warn(`${where}: ${last.spec.name}: secret file${files.length === 1 ? "" : "s"} ${files.map((f) => `/run/secrets/${f}`).join(", ")} changed on the host (or ${files.length === 1 ? "is" : "are"} missing or undeclared); the next pulumi up writes them again`);
+        return [recordOf(last.key, markedSecrets(last.spec, drift), last.outputs.nixConfig, state)];
       });
       return { ...host, containers };
     }),

@@ -9,7 +9,7 @@ import { InputError, PartialFailure, ProviderError } from "../errors";
 import { silentProgress, type Progress } from "../deploy/progress";
 import { hostLabel } from "./identity";
 import { check, type CheckOutcome } from "./check";
-import { canonicalJson as canonical, connectionsIn, declaredFrom, inputsDigest, ownerIn, recordedFrom, recordedInputs, recordedState } from "./codec";
+import { canonicalJson as canonical, connectionsIn, secretValuesIn, declaredFrom, inputsDigest, ownerIn, recordedFrom, recordedInputs, recordedState } from "./codec";
 import type { LifecycleContext, Redactor } from "./context";
 import { converge, type HostOutcome } from "./converge";
 import type { ResourceKind } from "./kinds";
@@ -54,7 +54,7 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
     try {
       return await run();
     } catch (e) {
-      throw scrubbed(e, ctx.redactorFor(connectionsIn(kind.shape, props)));
+      throw scrubbed(e, ctx.redactorFor(connectionsIn(kind.shape, props), secretValuesIn(kind.shape, props)));
     }
   };
 

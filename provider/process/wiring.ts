@@ -39,7 +39,8 @@ export function providerProcess(options: ProcessOptions = {}): ProviderProcess {
         // Connecting and retrying is live status of the run (the connection serves every resource of the host).
         logger: (level, message) => (level === "warn" || level === "error" ? progress.warn(message) : level === "info" ? progress.status(message) : progress.debug(message)),
       }),
-    (connections) => makeRedactor([...(options.secrets ?? []), ...connections.flatMap((c) => (c && typeof c === "object" ? secretValues(c) : []))]),
+    (connections, values = []) =>
+      makeRedactor([...(options.secrets ?? []), ...connections.flatMap((c) => (c && typeof c === "object" ? secretValues(c) : [])), ...values]),
     new EngineRegistry({ ...defaultEngineOptions(), progress }),
   );
   const delivering = (ops: ResourceOps): ResourceOps => {

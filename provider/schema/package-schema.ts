@@ -15,6 +15,7 @@ import {
   RebuildActionSchema,
   UpdateStrategySchema,
 } from "../container/schema";
+import { SecretFileSchema } from "../container/secrets";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
 import { ProviderConfigSchema } from "../inputs/provider-config";
@@ -69,6 +70,7 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
   registry.name(BindMountSchema, "BindMount");
   registry.name(AllowedDeviceSchema, "AllowedDevice");
   registry.name(ExtraVethSchema, "ExtraVeth");
+  registry.name(SecretFileSchema, "SecretFile");
   registry.name(ResourcesSchema, "Resources");
   registry.name(ProtocolSchema, "Protocol");
   registry.name(RebuildActionSchema, "RebuildAction");

@@ -194,6 +194,10 @@ export class NixosContainer extends pulumi.CustomResource {
      */
     declare public readonly restartIfChanged: pulumi.Output<boolean | undefined>;
     /**
+     * Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+     */
+    declare public readonly secrets: pulumi.Output<{[key: string]: outputs.SecretFile} | undefined>;
+    /**
      * Extra arguments passed to the container's NixOS modules.
      */
     declare public readonly specialArgs: pulumi.Output<any | undefined>;
@@ -266,6 +270,7 @@ export class NixosContainer extends pulumi.CustomResource {
             resourceInputs["rebuildTimeoutSeconds"] = (args?.rebuildTimeoutSeconds) ?? 1800;
             resourceInputs["resources"] = args?.resources;
             resourceInputs["restartIfChanged"] = args?.restartIfChanged;
+            resourceInputs["secrets"] = args?.secrets;
             resourceInputs["specialArgs"] = args?.specialArgs;
             resourceInputs["timeoutStartSec"] = args?.timeoutStartSec;
             resourceInputs["tmpfs"] = args?.tmpfs;
@@ -317,6 +322,7 @@ export class NixosContainer extends pulumi.CustomResource {
             resourceInputs["rebuildTimeoutSeconds"] = undefined /*out*/;
             resourceInputs["resources"] = undefined /*out*/;
             resourceInputs["restartIfChanged"] = undefined /*out*/;
+            resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["specialArgs"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["systemPath"] = undefined /*out*/;
@@ -473,6 +479,10 @@ export interface NixosContainerArgs {
      * Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
      */
     restartIfChanged?: pulumi.Input<boolean | undefined>;
+    /**
+     * Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+     */
+    secrets?: pulumi.Input<{[key: string]: pulumi.Input<inputs.SecretFileArgs>} | undefined>;
     /**
      * Extra arguments passed to the container's NixOS modules.
      */

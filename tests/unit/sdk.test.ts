@@ -23,6 +23,7 @@ pulumi.runtime.setMocks(
 // Imported after setMocks so resources register against the mocks.
 import { NixosContainer, nix, renderContainerModule, validateContainer, Fleet } from "../../sdk";
 import { CONNECTION } from "../support/specs";
+import { renderInProgram } from "../../sdk/program-side";
 
 /** The mocks see secrets as sig-wrapped objects; unwrap them to compare plain values. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -104,15 +105,17 @@ describe("NixosContainer", () => {
   });
 });
 
-describe("Fleet", () => {
+/** An inventory file with this text. */
+function write(text: string): string {
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
   const os = require("node:os") as typeof import("node:os");
-  const write = (text: string) => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inv-")), "inventory.yaml");
-    fs.writeFileSync(file, text);
-    return file;
-  };
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inv-")), "inventory.yaml");
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe("Fleet", () => {
 
   it("creates one NixosHost per inventory host holding its containers, with defaults layered", async () => {
     const file = write(`defaults:
@@ -193,5 +196,62 @@ hosts:
           .join("[\\s\\S]*"),
       ),
     );
+  });
+});
+
+describe("secrets", () => {
+  it("a NixosContainer sends each secret's value as a Pulumi secret, also a plain one, and a module that only mounts their directory", async () => {
+    const c = new NixosContainer("vault", {
+      connection: CONNECTION,
+      config: { users: { users: { app: { isSystemUser: true, group: "app" } }, groups: { app: {} } } },
+      secrets: { token: { value: "plain-token-value", owner: "app" }, key: { value: pulumi.secret("secret-key-value"), mode: "0440" } },
+    });
+    await value(c.urn);
+    const r = registered.find((x) => x.name === "vault")!;
+    // (Pulumi's mocks hand the property back secret as a whole; the engine keeps each value
+    // secret at its own path, which tests/e2e/secrets.test.ts checks in a real stack's state.)
+    const secrets = unwrap(r.inputs.secrets);
+    expect(secrets).toEqual({ token: { value: "plain-token-value", owner: "app" }, key: { value: "secret-key-value", mode: "0440" } });
+    expect(JSON.stringify(r.inputs.secrets)).toContain(SECRET_SIG);
+    expect(r.inputs.nixConfig).toContain('"/run/secrets" = {');
+    expect(r.inputs.nixConfig).not.toMatch(/token-value|key-value/);
+  });
+
+  it("a value not known yet (another resource's output) still gives the preview its module", async () => {
+    const never = pulumi.secret(new Promise<string>(() => undefined));
+    const inputs = { name: "pending", config: {}, secrets: { token: { value: never } } };
+    const module = await value(renderInProgram("test", inputs));
+    expect(module).toBe(renderContainerModule(validateContainer({ ...inputs, connection: CONNECTION, secrets: { token: { value: "-" } } }).spec!));
+    expect(module).toContain('"/run/secrets" = {');
+  });
+
+  it("a Fleet inventory names the config secret of each value; a value in the file is refused", async () => {
+    pulumi.runtime.setAllConfig({ "project:dbPassword": "from-config-value" }, ["project:dbPassword"]);
+    const file = write(`hosts:
+  host1:
+    connection: { host: 127.0.0.11, hostKey: "${CONNECTION.hostKey}" }
+    containers:
+      db:
+        config: { services: { postgresql: { enable: true } } }
+        secrets:
+          db-password: { config: dbPassword, owner: postgres, restartUnits: [postgresql.service] }
+`);
+    const fleet = new Fleet("sec", { inventory: file });
+    await value(fleet.hosts.host1.urn);
+    const host = registered.find((x) => x.type === "pulumi-nodejs:dynamic/nixos:NixosHost" && x.name === "host1")!;
+    expect(JSON.stringify(host.inputs.containers)).toContain(SECRET_SIG);
+    const secret = unwrap(host.inputs.containers).db.secrets["db-password"];
+    expect(secret).toEqual({ value: "from-config-value", owner: "postgres", restartUnits: ["postgresql.service"] });
+    expect(secret.config).toBeUndefined();
+
+    const bad = write(`hosts:
+  host1:
+    connection: { host: 127.0.0.11, hostKey: "${CONNECTION.hostKey}" }
+    containers:
+      db:
+        secrets:
+          db-password: { value: in-the-file }
+`);
+    expect(() => new Fleet("bad", { inventory: bad })).toThrow(/hosts\.host1\.containers\.db\.secrets\["db-password"\]\.value: a secret's value does not belong in the inventory file/);
   });
 });

@@ -1,9 +1,10 @@
-/** `nixos-containers status NAME…`: unit state, since when, restarts; the last journal lines of a failed unit. */
+/** `nixos-containers status NAME…`: unit state, since when, restarts, secret files (current or not); the last journal lines of a failed unit. */
 import { status, type UnitStatus } from "../../deploy/operate";
 import { HostSet, groupByHost, reportOutcomes } from "./hosts";
 import { targetKey } from "./resolve";
 import { selectTargets } from "./select";
 import type { Target } from "./targets";
+import { secretsStanding } from "../../lifecycle/secrets";
 
 const USAGE = "status NAME… [--stack S] [--cwd DIR]";
 
@@ -17,6 +18,9 @@ export function describeStatus(t: Target, s: UnitStatus): string {
     if (s.running) lines.push(`  system:   ${s.running}`);
     if (s.state.ipAddress) lines.push(`  address:  ${s.state.ipAddress}`);
   }
+  // Which secret files it has and whether they are what the stack wrote: never their content.
+  const secrets = secretsStanding(t.secrets, s.state.secrets);
+  if (secrets.length > 0) lines.push("  secrets:", ...secrets.map((f) => `    /run/secrets/${f.file}: ${f.standing}`));
   if (s.journal.length > 0) lines.push(`  last journal lines of container@${t.name}.service:`, ...s.journal.map((l) => `    ${l}`));
   return lines.join("\n") + "\n";
 }

@@ -9,6 +9,7 @@ import type { ConnectionInput } from "../../inputs/connection";
 import { hostLabel } from "../../lifecycle/identity";
 import { dynamicType } from "../../lifecycle/kinds";
 import { ProviderError } from "../../errors";
+import type { Secrets } from "../../container/secrets";
 
 export const CONTAINER_TYPE = dynamicType("NixosContainer");
 export const HOST_TYPE = dynamicType("NixosHost");
@@ -27,6 +28,8 @@ export interface Target {
   connection: ConnectionInput;
   /** What the stack last recorded. */
   deployed: { systemPath: string | null; configHash: string | null; status: string | null; ipAddress: string | null };
+  /** Its secret files as the stack last recorded them (values in memory only, to compare digests). */
+  secrets?: Secrets;
   urn: string;
 }
 
@@ -70,6 +73,7 @@ function target(urn: string, hostName: string, connection: ConnectionInput, c: R
     name,
     connection,
     deployed: { systemPath: str(c.systemPath), configHash: str(c.configHash), status: str(c.status), ipAddress: str(c.ipAddress) },
+    ...(c.secrets && typeof c.secrets === "object" ? { secrets: revealSecrets(c.secrets) as Secrets } : {}),
     urn,
   };
 }

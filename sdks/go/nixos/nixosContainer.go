@@ -94,6 +94,8 @@ type NixosContainer struct {
 	Resources ResourcesPtrOutput `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged pulumi.BoolPtrOutput `pulumi:"restartIfChanged"`
+	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+	Secrets SecretFileMapOutput `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
 	SpecialArgs pulumi.AnyOutput `pulumi:"specialArgs"`
 	// Whether the container is running ("up") or not ("down"), as nixos-container status reports it.
@@ -249,6 +251,8 @@ type nixosContainerArgs struct {
 	Resources *Resources `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged *bool `pulumi:"restartIfChanged"`
+	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+	Secrets map[string]SecretFile `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
 	SpecialArgs interface{} `pulumi:"specialArgs"`
 	// How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -329,6 +333,8 @@ type NixosContainerArgs struct {
 	Resources ResourcesPtrInput
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged pulumi.BoolPtrInput
+	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+	Secrets SecretFileMapInput
 	// Extra arguments passed to the container's NixOS modules.
 	SpecialArgs pulumi.Input
 	// How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -569,6 +575,11 @@ func (o NixosContainerOutput) Resources() ResourcesPtrOutput {
 // Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 func (o NixosContainerOutput) RestartIfChanged() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *NixosContainer) pulumi.BoolPtrOutput { return v.RestartIfChanged }).(pulumi.BoolPtrOutput)
+}
+
+// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+func (o NixosContainerOutput) Secrets() SecretFileMapOutput {
+	return o.ApplyT(func(v *NixosContainer) SecretFileMapOutput { return v.Secrets }).(SecretFileMapOutput)
 }
 
 // Extra arguments passed to the container's NixOS modules.

@@ -1016,6 +1016,8 @@ type HostContainer struct {
 	Resources *Resources `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged *bool `pulumi:"restartIfChanged"`
+	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+	Secrets map[string]SecretFile `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
 	SpecialArgs interface{} `pulumi:"specialArgs"`
 	// How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -1122,6 +1124,8 @@ type HostContainerArgs struct {
 	Resources ResourcesPtrInput `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged pulumi.BoolPtrInput `pulumi:"restartIfChanged"`
+	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+	Secrets SecretFileMapInput `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
 	SpecialArgs pulumi.Input `pulumi:"specialArgs"`
 	// How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -1354,6 +1358,11 @@ func (o HostContainerOutput) Resources() ResourcesPtrOutput {
 // Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 func (o HostContainerOutput) RestartIfChanged() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v HostContainer) *bool { return v.RestartIfChanged }).(pulumi.BoolPtrOutput)
+}
+
+// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+func (o HostContainerOutput) Secrets() SecretFileMapOutput {
+	return o.ApplyT(func(v HostContainer) map[string]SecretFile { return v.Secrets }).(SecretFileMapOutput)
 }
 
 // Extra arguments passed to the container's NixOS modules.
@@ -2018,6 +2027,151 @@ func (o ResourcesPtrOutput) TasksMax() pulumi.AnyOutput {
 	}).(pulumi.AnyOutput)
 }
 
+// One secret file of the container: /run/secrets/<fileName> inside it.
+type SecretFile struct {
+	// Group inside the container: a group name or a gid. Default "root".
+	Group interface{} `pulumi:"group"`
+	// File mode inside the container, an octal string. Default "0400".
+	Mode *string `pulumi:"mode"`
+	// Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+	Owner interface{} `pulumi:"owner"`
+	// Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+	ReloadUnits []string `pulumi:"reloadUnits"`
+	// Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+	RestartUnits []string `pulumi:"restartUnits"`
+	// The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+	Value string `pulumi:"value"`
+}
+
+// SecretFileInput is an input type that accepts SecretFileArgs and SecretFileOutput values.
+// You can construct a concrete instance of `SecretFileInput` via:
+//
+//	SecretFileArgs{...}
+type SecretFileInput interface {
+	pulumi.Input
+
+	ToSecretFileOutput() SecretFileOutput
+	ToSecretFileOutputWithContext(context.Context) SecretFileOutput
+}
+
+// One secret file of the container: /run/secrets/<fileName> inside it.
+type SecretFileArgs struct {
+	// Group inside the container: a group name or a gid. Default "root".
+	Group pulumi.Input `pulumi:"group"`
+	// File mode inside the container, an octal string. Default "0400".
+	Mode pulumi.StringPtrInput `pulumi:"mode"`
+	// Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+	Owner pulumi.Input `pulumi:"owner"`
+	// Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+	ReloadUnits pulumi.StringArrayInput `pulumi:"reloadUnits"`
+	// Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+	RestartUnits pulumi.StringArrayInput `pulumi:"restartUnits"`
+	// The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+	Value pulumi.StringInput `pulumi:"value"`
+}
+
+func (SecretFileArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SecretFile)(nil)).Elem()
+}
+
+func (i SecretFileArgs) ToSecretFileOutput() SecretFileOutput {
+	return i.ToSecretFileOutputWithContext(context.Background())
+}
+
+func (i SecretFileArgs) ToSecretFileOutputWithContext(ctx context.Context) SecretFileOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretFileOutput)
+}
+
+// SecretFileMapInput is an input type that accepts SecretFileMap and SecretFileMapOutput values.
+// You can construct a concrete instance of `SecretFileMapInput` via:
+//
+//	SecretFileMap{ "key": SecretFileArgs{...} }
+type SecretFileMapInput interface {
+	pulumi.Input
+
+	ToSecretFileMapOutput() SecretFileMapOutput
+	ToSecretFileMapOutputWithContext(context.Context) SecretFileMapOutput
+}
+
+type SecretFileMap map[string]SecretFileInput
+
+func (SecretFileMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]SecretFile)(nil)).Elem()
+}
+
+func (i SecretFileMap) ToSecretFileMapOutput() SecretFileMapOutput {
+	return i.ToSecretFileMapOutputWithContext(context.Background())
+}
+
+func (i SecretFileMap) ToSecretFileMapOutputWithContext(ctx context.Context) SecretFileMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretFileMapOutput)
+}
+
+// One secret file of the container: /run/secrets/<fileName> inside it.
+type SecretFileOutput struct{ *pulumi.OutputState }
+
+func (SecretFileOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SecretFile)(nil)).Elem()
+}
+
+func (o SecretFileOutput) ToSecretFileOutput() SecretFileOutput {
+	return o
+}
+
+func (o SecretFileOutput) ToSecretFileOutputWithContext(ctx context.Context) SecretFileOutput {
+	return o
+}
+
+// Group inside the container: a group name or a gid. Default "root".
+func (o SecretFileOutput) Group() pulumi.AnyOutput {
+	return o.ApplyT(func(v SecretFile) interface{} { return v.Group }).(pulumi.AnyOutput)
+}
+
+// File mode inside the container, an octal string. Default "0400".
+func (o SecretFileOutput) Mode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SecretFile) *string { return v.Mode }).(pulumi.StringPtrOutput)
+}
+
+// Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+func (o SecretFileOutput) Owner() pulumi.AnyOutput {
+	return o.ApplyT(func(v SecretFile) interface{} { return v.Owner }).(pulumi.AnyOutput)
+}
+
+// Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+func (o SecretFileOutput) ReloadUnits() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SecretFile) []string { return v.ReloadUnits }).(pulumi.StringArrayOutput)
+}
+
+// Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+func (o SecretFileOutput) RestartUnits() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SecretFile) []string { return v.RestartUnits }).(pulumi.StringArrayOutput)
+}
+
+// The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+func (o SecretFileOutput) Value() pulumi.StringOutput {
+	return o.ApplyT(func(v SecretFile) string { return v.Value }).(pulumi.StringOutput)
+}
+
+type SecretFileMapOutput struct{ *pulumi.OutputState }
+
+func (SecretFileMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]SecretFile)(nil)).Elem()
+}
+
+func (o SecretFileMapOutput) ToSecretFileMapOutput() SecretFileMapOutput {
+	return o
+}
+
+func (o SecretFileMapOutput) ToSecretFileMapOutputWithContext(ctx context.Context) SecretFileMapOutput {
+	return o
+}
+
+func (o SecretFileMapOutput) MapIndex(k pulumi.StringInput) SecretFileOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) SecretFile {
+		return vs[0].(map[string]SecretFile)[vs[1].(string)]
+	}).(SecretFileOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AllowedDeviceInput)(nil)).Elem(), AllowedDeviceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AllowedDeviceArrayInput)(nil)).Elem(), AllowedDeviceArray{})
@@ -2036,6 +2190,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*JumpHostPtrInput)(nil)).Elem(), JumpHostArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesInput)(nil)).Elem(), ResourcesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesPtrInput)(nil)).Elem(), ResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SecretFileInput)(nil)).Elem(), SecretFileArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SecretFileMapInput)(nil)).Elem(), SecretFileMap{})
 	pulumi.RegisterOutputType(AllowedDeviceOutput{})
 	pulumi.RegisterOutputType(AllowedDeviceArrayOutput{})
 	pulumi.RegisterOutputType(BindMountOutput{})
@@ -2053,4 +2209,6 @@ func init() {
 	pulumi.RegisterOutputType(JumpHostPtrOutput{})
 	pulumi.RegisterOutputType(ResourcesOutput{})
 	pulumi.RegisterOutputType(ResourcesPtrOutput{})
+	pulumi.RegisterOutputType(SecretFileOutput{})
+	pulumi.RegisterOutputType(SecretFileMapOutput{})
 }

@@ -322,6 +322,10 @@ export interface HostContainerArgs {
      */
     restartIfChanged?: pulumi.Input<boolean | undefined>;
     /**
+     * Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+     */
+    secrets?: pulumi.Input<{[key: string]: pulumi.Input<inputs.SecretFileArgs>} | undefined>;
+    /**
      * Extra arguments passed to the container's NixOS modules.
      */
     specialArgs?: any | undefined;
@@ -443,4 +447,34 @@ export interface ResourcesArgs {
      * Most processes and threads the container may have at once (TasksMax=): a number (512), a percentage of the kernel's limit ("10%"), or "infinity".
      */
     tasksMax?: pulumi.Input<number | string | undefined>;
+}
+
+/**
+ * One secret file of the container: /run/secrets/<fileName> inside it.
+ */
+export interface SecretFileArgs {
+    /**
+     * Group inside the container: a group name or a gid. Default "root".
+     */
+    group?: pulumi.Input<string | number | undefined>;
+    /**
+     * File mode inside the container, an octal string. Default "0400".
+     */
+    mode?: pulumi.Input<string | undefined>;
+    /**
+     * Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+     */
+    owner?: pulumi.Input<string | number | undefined>;
+    /**
+     * Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+     */
+    reloadUnits?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+     */
+    restartUnits?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+     */
+    value: pulumi.Input<string>;
 }

@@ -288,3 +288,33 @@ export interface Resources {
     tasksMax?: number | string;
 }
 
+/**
+ * One secret file of the container: /run/secrets/<fileName> inside it.
+ */
+export interface SecretFile {
+    /**
+     * Group inside the container: a group name or a gid. Default "root".
+     */
+    group?: string | number;
+    /**
+     * File mode inside the container, an octal string. Default "0400".
+     */
+    mode?: string;
+    /**
+     * Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+     */
+    owner?: string | number;
+    /**
+     * Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+     */
+    reloadUnits?: string[];
+    /**
+     * Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+     */
+    restartUnits?: string[];
+    /**
+     * The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+     */
+    value: string;
+}
+

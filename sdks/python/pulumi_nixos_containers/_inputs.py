@@ -34,6 +34,8 @@ __all__ = [
     'JumpHostArgsDict',
     'ResourcesArgs',
     'ResourcesArgsDict',
+    'SecretFileArgs',
+    'SecretFileArgsDict',
 ]
 
 class AllowedDeviceArgsDict(TypedDict):
@@ -878,6 +880,10 @@ class HostContainerArgsDict(TypedDict):
     """
     Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
     """
+    secrets: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgsDict']]]]]
+    """
+    Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+    """
     special_args: NotRequired[Any]
     """
     Extra arguments passed to the container's NixOS modules.
@@ -929,6 +935,7 @@ class HostContainerArgs:
                  private_users: pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]] = None,
                  resources: pulumi.Input[Optional['ResourcesArgs']] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
                  tmpfs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -967,6 +974,7 @@ class HostContainerArgs:
         :param pulumi.Input[Union[_builtins.str, _builtins.int]] private_users: User namespacing: "no", "identity", "pick", or the first host UID of the container's range.
         :param pulumi.Input['ResourcesArgs'] resources: Resource limits of the whole container (memory, CPU, tasks, IO), set on the host's unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".
         :param pulumi.Input[_builtins.bool] restart_if_changed: Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
+        :param pulumi.Input[Mapping[str, pulumi.Input['SecretFileArgs']]] secrets: Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
         :param Any special_args: Extra arguments passed to the container's NixOS modules.
         :param pulumi.Input[_builtins.str] timeout_start_sec: How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tmpfs: Paths mounted as tmpfs inside the container, e.g. ["/var"] (systemd-nspawn --tmpfs). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
@@ -1038,6 +1046,8 @@ class HostContainerArgs:
             pulumi.set(__self__, "resources", resources)
         if restart_if_changed is not None:
             pulumi.set(__self__, "restart_if_changed", restart_if_changed)
+        if secrets is not None:
+            pulumi.set(__self__, "secrets", secrets)
         if special_args is not None:
             pulumi.set(__self__, "special_args", special_args)
         if timeout_start_sec is not None:
@@ -1420,6 +1430,18 @@ class HostContainerArgs:
     @restart_if_changed.setter
     def restart_if_changed(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "restart_if_changed", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]]:
+        """
+        Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+        """
+        return pulumi.get(self, "secrets")
+
+    @secrets.setter
+    def secrets(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]]):
+        pulumi.set(self, "secrets", value)
 
     @_builtins.property
     @pulumi.getter(name="specialArgs")
@@ -1861,5 +1883,138 @@ class ResourcesArgs:
     @tasks_max.setter
     def tasks_max(self, value: pulumi.Input[Optional[Union[_builtins.int, _builtins.str]]]):
         pulumi.set(self, "tasks_max", value)
+
+
+class SecretFileArgsDict(TypedDict):
+    """
+    One secret file of the container: /run/secrets/<fileName> inside it.
+    """
+    value: pulumi.Input[_builtins.str]
+    """
+    The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+    """
+    group: NotRequired[pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]]]
+    """
+    Group inside the container: a group name or a gid. Default "root".
+    """
+    mode: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    File mode inside the container, an octal string. Default "0400".
+    """
+    owner: NotRequired[pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]]]
+    """
+    Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+    """
+    reload_units: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+    """
+    restart_units: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+    """
+
+@pulumi.input_type
+class SecretFileArgs:
+    def __init__(__self__, *,
+                 value: pulumi.Input[_builtins.str],
+                 group: pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]] = None,
+                 mode: pulumi.Input[Optional[_builtins.str]] = None,
+                 owner: pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]] = None,
+                 reload_units: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 restart_units: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        One secret file of the container: /run/secrets/<fileName> inside it.
+
+        :param pulumi.Input[_builtins.str] value: The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+        :param pulumi.Input[Union[_builtins.str, _builtins.int]] group: Group inside the container: a group name or a gid. Default "root".
+        :param pulumi.Input[_builtins.str] mode: File mode inside the container, an octal string. Default "0400".
+        :param pulumi.Input[Union[_builtins.str, _builtins.int]] owner: Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] reload_units: Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] restart_units: Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+        """
+        pulumi.set(__self__, "value", value)
+        if group is not None:
+            pulumi.set(__self__, "group", group)
+        if mode is not None:
+            pulumi.set(__self__, "mode", mode)
+        if owner is not None:
+            pulumi.set(__self__, "owner", owner)
+        if reload_units is not None:
+            pulumi.set(__self__, "reload_units", reload_units)
+        if restart_units is not None:
+            pulumi.set(__self__, "restart_units", restart_units)
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> pulumi.Input[_builtins.str]:
+        """
+        The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+        """
+        return pulumi.get(self, "value")
+
+    @value.setter
+    def value(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def group(self) -> pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]]:
+        """
+        Group inside the container: a group name or a gid. Default "root".
+        """
+        return pulumi.get(self, "group")
+
+    @group.setter
+    def group(self, value: pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]]):
+        pulumi.set(self, "group", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def mode(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        File mode inside the container, an octal string. Default "0400".
+        """
+        return pulumi.get(self, "mode")
+
+    @mode.setter
+    def mode(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "mode", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def owner(self) -> pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]]:
+        """
+        Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+        """
+        return pulumi.get(self, "owner")
+
+    @owner.setter
+    def owner(self, value: pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]]):
+        pulumi.set(self, "owner", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reloadUnits")
+    def reload_units(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+        """
+        return pulumi.get(self, "reload_units")
+
+    @reload_units.setter
+    def reload_units(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "reload_units", value)
+
+    @_builtins.property
+    @pulumi.getter(name="restartUnits")
+    def restart_units(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+        """
+        return pulumi.get(self, "restart_units")
+
+    @restart_units.setter
+    def restart_units(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "restart_units", value)
 
 

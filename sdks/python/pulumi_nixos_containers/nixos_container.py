@@ -56,6 +56,7 @@ class NixosContainerArgs:
                  rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  resources: pulumi.Input[Optional['ResourcesArgs']] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
                  tmpfs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -97,6 +98,7 @@ class NixosContainerArgs:
         :param pulumi.Input[_builtins.int] rebuild_timeout_seconds: Longest time one nixos-rebuild may take before it is reported as hung.
         :param pulumi.Input['ResourcesArgs'] resources: Resource limits of the whole container (memory, CPU, tasks, IO), set on the host's unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".
         :param pulumi.Input[_builtins.bool] restart_if_changed: Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
+        :param pulumi.Input[Mapping[str, pulumi.Input['SecretFileArgs']]] secrets: Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
         :param Any special_args: Extra arguments passed to the container's NixOS modules.
         :param pulumi.Input[_builtins.str] timeout_start_sec: How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tmpfs: Paths mounted as tmpfs inside the container, e.g. ["/var"] (systemd-nspawn --tmpfs). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
@@ -177,6 +179,8 @@ class NixosContainerArgs:
             pulumi.set(__self__, "resources", resources)
         if restart_if_changed is not None:
             pulumi.set(__self__, "restart_if_changed", restart_if_changed)
+        if secrets is not None:
+            pulumi.set(__self__, "secrets", secrets)
         if special_args is not None:
             pulumi.set(__self__, "special_args", special_args)
         if timeout_start_sec is not None:
@@ -597,6 +601,18 @@ class NixosContainerArgs:
         pulumi.set(self, "restart_if_changed", value)
 
     @_builtins.property
+    @pulumi.getter
+    def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]]:
+        """
+        Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+        """
+        return pulumi.get(self, "secrets")
+
+    @secrets.setter
+    def secrets(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]]):
+        pulumi.set(self, "secrets", value)
+
+    @_builtins.property
     @pulumi.getter(name="specialArgs")
     def special_args(self) -> Optional[Any]:
         """
@@ -685,6 +701,7 @@ class NixosContainer(pulumi.CustomResource):
                  rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  resources: pulumi.Input[Optional[Union['ResourcesArgs', 'ResourcesArgsDict']]] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['SecretFileArgs', 'SecretFileArgsDict']]]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
                  tmpfs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -729,6 +746,7 @@ class NixosContainer(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] rebuild_timeout_seconds: Longest time one nixos-rebuild may take before it is reported as hung.
         :param pulumi.Input[Union['ResourcesArgs', 'ResourcesArgsDict']] resources: Resource limits of the whole container (memory, CPU, tasks, IO), set on the host's unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".
         :param pulumi.Input[_builtins.bool] restart_if_changed: Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['SecretFileArgs', 'SecretFileArgsDict']]]] secrets: Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
         :param Any special_args: Extra arguments passed to the container's NixOS modules.
         :param pulumi.Input[_builtins.str] timeout_start_sec: How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tmpfs: Paths mounted as tmpfs inside the container, e.g. ["/var"] (systemd-nspawn --tmpfs). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
@@ -792,6 +810,7 @@ class NixosContainer(pulumi.CustomResource):
                  rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  resources: pulumi.Input[Optional[Union['ResourcesArgs', 'ResourcesArgsDict']]] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['SecretFileArgs', 'SecretFileArgsDict']]]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
                  tmpfs: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -849,6 +868,7 @@ class NixosContainer(pulumi.CustomResource):
             __props__.__dict__["rebuild_timeout_seconds"] = rebuild_timeout_seconds
             __props__.__dict__["resources"] = resources
             __props__.__dict__["restart_if_changed"] = restart_if_changed
+            __props__.__dict__["secrets"] = secrets
             __props__.__dict__["special_args"] = special_args
             __props__.__dict__["timeout_start_sec"] = timeout_start_sec
             __props__.__dict__["tmpfs"] = tmpfs
@@ -927,6 +947,7 @@ class NixosContainer(pulumi.CustomResource):
         __props__.__dict__["rebuild_timeout_seconds"] = None
         __props__.__dict__["resources"] = None
         __props__.__dict__["restart_if_changed"] = None
+        __props__.__dict__["secrets"] = None
         __props__.__dict__["special_args"] = None
         __props__.__dict__["status"] = None
         __props__.__dict__["system_path"] = None
@@ -1246,6 +1267,14 @@ class NixosContainer(pulumi.CustomResource):
         Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
         """
         return pulumi.get(self, "restart_if_changed")
+
+    @_builtins.property
+    @pulumi.getter
+    def secrets(self) -> pulumi.Output[Optional[Mapping[str, 'outputs.SecretFile']]]:
+        """
+        Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
+        """
+        return pulumi.get(self, "secrets")
 
     @_builtins.property
     @pulumi.getter(name="specialArgs")

@@ -25,6 +25,7 @@ __all__ = [
     'ForwardPort',
     'JumpHost',
     'Resources',
+    'SecretFile',
 ]
 
 @pulumi.output_type
@@ -901,5 +902,107 @@ class Resources(dict):
         Most processes and threads the container may have at once (TasksMax=): a number (512), a percentage of the kernel's limit ("10%"), or "infinity".
         """
         return pulumi.get(self, "tasks_max")
+
+
+@pulumi.output_type
+class SecretFile(dict):
+    """
+    One secret file of the container: /run/secrets/<fileName> inside it.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "reloadUnits":
+            suggest = "reload_units"
+        elif key == "restartUnits":
+            suggest = "restart_units"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in SecretFile. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        SecretFile.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        SecretFile.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 value: _builtins.str,
+                 group: Optional[Any] = None,
+                 mode: Optional[_builtins.str] = None,
+                 owner: Optional[Any] = None,
+                 reload_units: Optional[Sequence[_builtins.str]] = None,
+                 restart_units: Optional[Sequence[_builtins.str]] = None):
+        """
+        One secret file of the container: /run/secrets/<fileName> inside it.
+
+        :param _builtins.str value: The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+        :param Union[_builtins.str, _builtins.int] group: Group inside the container: a group name or a gid. Default "root".
+        :param _builtins.str mode: File mode inside the container, an octal string. Default "0400".
+        :param Union[_builtins.str, _builtins.int] owner: Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+        :param Sequence[_builtins.str] reload_units: Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+        :param Sequence[_builtins.str] restart_units: Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+        """
+        pulumi.set(__self__, "value", value)
+        if group is not None:
+            pulumi.set(__self__, "group", group)
+        if mode is not None:
+            pulumi.set(__self__, "mode", mode)
+        if owner is not None:
+            pulumi.set(__self__, "owner", owner)
+        if reload_units is not None:
+            pulumi.set(__self__, "reload_units", reload_units)
+        if restart_units is not None:
+            pulumi.set(__self__, "restart_units", restart_units)
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> _builtins.str:
+        """
+        The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
+        """
+        return pulumi.get(self, "value")
+
+    @_builtins.property
+    @pulumi.getter
+    def group(self) -> Optional[Any]:
+        """
+        Group inside the container: a group name or a gid. Default "root".
+        """
+        return pulumi.get(self, "group")
+
+    @_builtins.property
+    @pulumi.getter
+    def mode(self) -> Optional[_builtins.str]:
+        """
+        File mode inside the container, an octal string. Default "0400".
+        """
+        return pulumi.get(self, "mode")
+
+    @_builtins.property
+    @pulumi.getter
+    def owner(self) -> Optional[Any]:
+        """
+        Owner inside the container: a user name (looked up in the container's /etc/passwd on the host) or a uid. Default "root". With privateUsers the provider maps it into the container's uid range, so the owner inside reads the file.
+        """
+        return pulumi.get(self, "owner")
+
+    @_builtins.property
+    @pulumi.getter(name="reloadUnits")
+    def reload_units(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Units inside the container reloaded (systemctl reload, when running) after this file changed. Each must exist in the container.
+        """
+        return pulumi.get(self, "reload_units")
+
+    @_builtins.property
+    @pulumi.getter(name="restartUnits")
+    def restart_units(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
+        """
+        return pulumi.get(self, "restart_units")
 
 
