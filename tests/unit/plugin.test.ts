@@ -115,6 +115,19 @@ describe("outputs", () => {
     expect(changes.map((c) => [c.kind, c.name, c.owner?.urn])).toEqual([["create", "web", urn("NixosContainer", "web")]]);
   });
 
+  it("a secret file's value is taken where secrets go, reaches the engine, and stays secret in the outputs", async () => {
+    const { provider, changes } = plugin();
+    const value = "pw-secret-file-unit";
+    const news = { connection: { ...CONNECTION, privateKey: secret(KEY) }, containers: { web: { secrets: { "db-password": { value: secret(value) } } } } };
+    const checked = await provider.check!(urn("NixosHost", "h"), {}, news);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs.containers.web.secrets["db-password"].value[SIG]).toBe(SECRET);
+    const created = await provider.create!(urn("NixosHost", "h"), checked.inputs);
+    expect(JSON.stringify(changes)).toContain(value);
+    expect(plainStrings(created.outs).join("\n")).not.toContain(value);
+    expect(plainStrings(checked.inputs).join("\n")).not.toContain(value);
+  });
+
   it("a partial failure hands Pulumi a state whose credentials are secret", async () => {
     const { provider } = plugin(["db"]);
     const checked = await provider.check!(urn("NixosHost", "h"), {}, { connection: { ...CONNECTION, password: "pw-plugin-unit" }, containers: { web: {}, db: {} } });
