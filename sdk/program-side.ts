@@ -19,7 +19,9 @@ import { ownerInput } from "./owner";
  * secret in the outputs too.
  */
 export function dynamicResourceArgs(kind: KindName, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-  const withOwner = { ...props, connection: secretCredentials(props.connection as NixosContainerArgs["connection"]), [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
+  // A NixosFleet's connections sit in its hosts: its class makes them secret there (secretCredentials).
+  const connection = kind === "NixosFleet" ? {} : { connection: secretCredentials(props.connection as NixosContainerArgs["connection"]) };
+  const withOwner = { ...props, ...connection, [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
   const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...SECRET_PROPERTIES] });
   return [providerFor(kind), name, withOwner, options, "nixos", kind] as const;
 }
@@ -46,7 +48,7 @@ export function renderInProgram(what: string, inputs: Record<string, unknown>): 
  * Credentials are secret in state even when the program passes plain
  * strings. Only they are: the host, port and user stay readable in diffs.
  */
-function secretCredentials(connection: NixosContainerArgs["connection"]): unknown {
+export function secretCredentials(connection: NixosContainerArgs["connection"]): unknown {
   if (pulumi.Output.isInstance(connection) || connection instanceof Promise) return pulumi.secret(connection);
   const hop = (h: object): Record<string, unknown> => {
     const out: Record<string, unknown> = { ...h };
