@@ -17,11 +17,13 @@ import {
 } from "../container/schema";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
+import { NixosFleetInputsSchema, FleetHostSchema } from "../container/fleet-schema";
 import { TypeRegistry, objectProperties, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
 
 export const PACKAGE = "nixos";
 export const RESOURCE_TOKEN = `${PACKAGE}:index:NixosContainer`;
 export const HOST_RESOURCE_TOKEN = `${PACKAGE}:index:NixosHost`;
+export const FLEET_RESOURCE_TOKEN = `${PACKAGE}:index:NixosFleet`;
 
 export interface PackageSchema {
   name: string;
@@ -58,9 +60,11 @@ export function buildPackageSchema(): PackageSchema {
   registry.name(UpdateStrategySchema, "UpdateStrategy");
 
   registry.name(HostContainerSchema, "HostContainer");
+  registry.name(FleetHostSchema, "FleetHost");
 
   const inputs = objectProperties(registry, NixosContainerInputsSchema);
   const hostInputs = objectProperties(registry, NixosHostInputsSchema);
+  const fleetInputs = objectProperties(registry, NixosFleetInputsSchema);
   const outputs = objectProperties(registry, NixosContainerOutputsSchema);
   // A dynamic provider echoes its inputs as outputs; outputs of its own win.
   const properties = { ...inputs.properties, ...outputs.properties };
@@ -99,8 +103,30 @@ export function buildPackageSchema(): PackageSchema {
         inputProperties: hostInputs.properties,
         requiredInputs: hostInputs.required,
       },
+      [FLEET_RESOURCE_TOKEN]: {
+        description:
+          "Many NixOS hosts and their containers as one resource: one Pulumi step converges every changed host at once (up to maxParallelHosts), each with one SSH connection and one nixos-rebuild, whatever Pulumi's --parallel is. Each host's state is reported under hosts.<name> (as a NixosHost's); the connections are kept apart, in connections.",
+        properties: {
+          maxParallelHosts: fleetInputs.properties.maxParallelHosts,
+          hosts: {
+            type: "object",
+            additionalProperties: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } },
+            description:
+              "Every host by name: its rebuild settings, host (as host or host:port) and containers (each with its inputs and the NixosContainer outputs), as a NixosHost reports them, without the connection.",
+          },
+          connections: {
+            type: "object",
+            additionalProperties: { $ref: "#/types/nixos:index:Connection" },
+            secret: true,
+            description: "Each host's connection, by host name.",
+          },
+        },
+        required: ["connections", "hosts"],
+        inputProperties: fleetInputs.properties,
+        requiredInputs: fleetInputs.required,
+      },
     },
-    language: { nodejs: { packageName: "pulumi-nixos-containers", dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer", dynamicHostResourceType: "pulumi-nodejs:dynamic/nixos:NixosHost" } },
+    language: { nodejs: { packageName: "pulumi-nixos-containers", dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer", dynamicHostResourceType: "pulumi-nodejs:dynamic/nixos:NixosHost", dynamicFleetResourceType: "pulumi-nodejs:dynamic/nixos:NixosFleet" } },
   };
 }
 
