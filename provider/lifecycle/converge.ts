@@ -27,6 +27,8 @@ export interface HostOutcome {
   /** How many container changes went to the host (kept containers do not). */
   changes: number;
   failures: Failed[];
+  /** The host left the resource and runs none of its containers any more: nothing to record. */
+  gone: boolean;
 }
 
 export interface ConvergeOptions {
@@ -55,7 +57,7 @@ export async function converge(ctx: LifecycleContext, plans: HostPlan[], options
 }
 
 async function convergeHost(ctx: LifecycleContext, plan: HostPlan, options: ConvergeOptions): Promise<HostOutcome> {
-  if (plan.held) return { host: plan.held, changes: 0, failures: [] };
+  if (plan.held) return { host: plan.held, changes: 0, failures: [], gone: false };
   const changes = plan.steps.filter((s) => s.kind !== "keep").map((s) => changeFor(s, plan.settings, options.owner));
   const outcomes: ChangeOutcome[] =
     changes.length === 0
@@ -71,6 +73,7 @@ async function convergeHost(ctx: LifecycleContext, plan: HostPlan, options: Conv
     host: { key, connection, rebuildAction, rebuildTimeoutSeconds, containers },
     changes: changes.length,
     failures: outcomes.filter((o) => o.error).map((o) => ({ name: o.name, error: o.error! })),
+    gone: plan.leaving === true && containers.length === 0,
   };
 }
 

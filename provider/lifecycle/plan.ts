@@ -52,6 +52,8 @@ export interface HostPlan {
   settings: HostSettings & { key: string };
   steps: Step[];
   held?: RecordedHost;
+  /** A host no longer declared: once its containers are gone, the state forgets it. */
+  leaving?: true;
 }
 
 /**
@@ -79,7 +81,7 @@ export function plan(recorded: RecordedHost[], declared: DeclaredHost[], onlyHos
     return { settings: host, steps };
   });
   // Hosts no longer declared: every container they had goes.
-  for (const old of before.values()) plans.push({ settings: old, steps: old.containers.map((was) => ({ kind: "delete", old: was })) });
+  for (const old of before.values()) plans.push({ settings: old, steps: old.containers.map((was) => ({ kind: "delete", old: was })), leaving: true });
   return [...plans, ...held];
 }
 

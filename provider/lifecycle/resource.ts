@@ -68,7 +68,7 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
       maxParallelHosts: settings.maxParallelHosts,
       progress: progressFor(inputs),
     });
-    const state = recordedState(kind.shape, outcomes.map((o) => o.host), owner, settings);
+    const state = recordedState(kind.shape, outcomes.filter((o) => !o.gone).map((o) => o.host), owner, settings);
     const id = kind.id(declared, owner);
     const failure = failureOf(kind, outcomes, "applying");
     if (!failure) return { id, outs: state! };
@@ -125,7 +125,8 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
 function failureOf(kind: ResourceKind, outcomes: HostOutcome[], doing: string): { error: Error; reasons: string[] } | undefined {
   const failed = outcomes.filter((o) => o.failures.length > 0);
   if (failed.length === 0) return undefined;
-  const reasons = failed.flatMap((o) => o.failures.map((f) => `${f.name}: ${f.error.message}`));
+  // Pulumi lists the reasons, one per container: a fleet's name their host too (`host1/web: …`).
+  const reasons = failed.flatMap((o) => o.failures.map((f) => `${o.host.key ? `${o.host.key}/` : ""}${f.name}: ${f.error.message}`));
   if (kind.shape === "container") return { error: failed[0].failures[0].error, reasons: [failed[0].failures[0].error.message] };
   const lines = failed.flatMap((o) => {
     const label = hostLabel(o.host.connection);

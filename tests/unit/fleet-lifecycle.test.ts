@@ -153,8 +153,11 @@ describe("a run limited to some hosts (onlyHosts)", () => {
     const rest = f.ops.check(checked.inputs, wanted);
     expect(f.ops.diff("fleet", outs, { ...checked.inputs, onlyHosts: undefined }).changes).toBe(false);
     f.applied.clear();
-    await f.ops.update("fleet", outs, rest.inputs);
+    const after = await f.ops.update("fleet", outs, rest.inputs);
     expect(Object.fromEntries(f.applied)).toEqual({ "10.0.0.1": ["update db"], "10.0.0.3": ["delete web", "delete db"] });
+    // A host that left the fleet, once its containers are gone, leaves the state too.
+    expect(Object.keys(after.outs.hosts)).toEqual(["h1", "h2"]);
+    expect(Object.keys(after.outs.connections)).toEqual(["h1", "h2"]);
   });
 
   it("refuses a name that is no host of the fleet, listing its hosts", () => {
