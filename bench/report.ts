@@ -419,7 +419,10 @@ function fleetSection(results: Results, sizes: string[]): string[] {
       const f = find("f", scenario, size);
       const h = find("h", scenario, size);
       if (!f || !h) continue;
-      rows.push(`| \`pulumi ${scenario === "noop-up" ? "up" : "preview"}\` of ${size} with nothing to change no slower than with one NixosHost per host | ${f1(f.wallS)} s against ${f1(h.wallS)} s = ${f2(f.wallS / h.wallS)}× | ${met(f.wallS <= h.wallS)} |`);
+      // On a shared machine the wall time follows the load; the CPU time of the CLI's process tree does not.
+      const cpu = f.cliCpuS !== undefined && h.cliCpuS !== undefined ? `; CPU of the CLI's process tree ${f1(f.cliCpuS)} s against ${f1(h.cliCpuS)} s` : "";
+      const load = f.loadBefore !== undefined && h.loadBefore !== undefined ? `; load average before ${f1(f.loadBefore)} and ${f1(h.loadBefore)}` : "";
+      rows.push(`| \`pulumi ${scenario === "noop-up" ? "up" : "preview"}\` of ${size} with nothing to change no slower than with one NixosHost per host | ${f1(f.wallS)} s against ${f1(h.wallS)} s = ${f2(f.wallS / h.wallS)}×${cpu}${load} | ${met(f.wallS <= h.wallS)} |`);
     }
   }
   out.push(`### Targets`);
