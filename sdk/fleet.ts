@@ -93,13 +93,24 @@ export class Fleet extends pulumi.ComponentResource {
   private expose(h: InventoryHost, host: pulumi.Output<string>, output: <K extends ContainerOutput>(container: string, key: K) => pulumi.Output<unknown>): void {
     for (const c of Object.keys(h.containers)) {
       this.containers[`${h.name}/${c}`] = {
-        host,
-        status: output(c, "status") as FleetContainer["status"],
-        ipAddress: output(c, "ipAddress") as FleetContainer["ipAddress"],
-        systemPath: output(c, "systemPath") as FleetContainer["systemPath"],
+        host: computedInPreview(host),
+        status: computedInPreview(output(c, "status")) as FleetContainer["status"],
+        ipAddress: computedInPreview(output(c, "ipAddress")) as FleetContainer["ipAddress"],
+        systemPath: computedInPreview(output(c, "systemPath")) as FleetContainer["systemPath"],
       };
     }
   }
+}
+
+/**
+ * A dynamic resource that will change shows its inputs as its outputs in a preview (reference
+ * pulumi.md 1.5): its hosts' and containers' outputs are missing there, which the preview would
+ * print as removed (`- status: "up"`). They are computed by the update: say so (`output<string>`).
+ * Outside a preview, and for a resource without changes, the values are the real ones.
+ */
+function computedInPreview<T>(value: pulumi.Output<T>): pulumi.Output<T> {
+  if (!pulumi.runtime.isDryRun()) return value;
+  return value.apply((v) => (v === undefined ? (pulumi.unknown as unknown as T) : v));
 }
 
 function hostArgs(h: InventoryHost): NixosHostArgs {

@@ -43,16 +43,20 @@ export class NixosFleet extends pulumi.dynamic.Resource {
   declare readonly maxParallelHosts: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: NixosFleetArgs, opts?: pulumi.CustomResourceOptions) {
+    // Each host's connection goes beside it, in `connections` (provider/lifecycle/codec.ts): a
+    // property holding a secret is secret as a whole in the program, and `hosts` must not be.
     const hosts: Record<string, unknown> = {};
-    for (const [hostName, host] of Object.entries(args.hosts ?? {})) {
+    const connections: Record<string, unknown> = {};
+    for (const [hostName, { connection, ...host }] of Object.entries(args.hosts ?? {})) {
       const containers: Record<string, unknown> = {};
       for (const [key, entry] of Object.entries(host.containers ?? {})) {
         containers[key] = { ...entry, nixConfig: renderInProgram(`NixosFleet "${name}": hosts.${hostName}.containers.${key}`, { ...entry, name: entry.name ?? key }) };
       }
-      hosts[hostName] = { ...host, connection: secretCredentials(host.connection), containers };
+      hosts[hostName] = { ...host, containers };
+      connections[hostName] = secretCredentials(connection);
     }
     const onlyHosts = args.onlyHosts ?? onlyHostsFromEnvironment();
-    super(...dynamicResourceArgs("NixosFleet", name, { hosts, maxParallelHosts: args.maxParallelHosts, onlyHosts }, opts));
+    super(...dynamicResourceArgs("NixosFleet", name, { hosts, connections, maxParallelHosts: args.maxParallelHosts, onlyHosts }, opts));
   }
 }
 

@@ -15,8 +15,8 @@ export const HOST_TYPE = dynamicType("NixosHost");
 export const FLEET_TYPE = dynamicType("NixosFleet");
 
 /**
- * A NixosFleet step as one NixosHost step per host (its state's connections, kept beside its
- * hosts, put back in each): a host new to the fleet is created, one that left it deleted.
+ * A NixosFleet step as one NixosHost step per host (its connections, kept beside its hosts, put
+ * back in each): a host new to the fleet is created, one that left it deleted.
  */
 export function expandFleetStep(step: Step, op: string): { step: Step; op: string }[] {
   const before = hostsOf(step.old);
@@ -35,7 +35,10 @@ function hostsOf(state: State | undefined): Record<string, State> {
   const pick = (v: Json): Record<string, Obj> => (isObject(v) ? (Object.fromEntries(Object.entries(v).filter(([, e]) => isObject(e))) as Record<string, Obj>) : {});
   const inputs = pick(state.inputs.hosts);
   const outputs = pick(state.outputs.hosts);
-  const connections = isObject(state.outputs.connections) ? state.outputs.connections : {};
+  const connected = (props: Obj, key: string, part: Obj | undefined): Obj => {
+    const connection = isObject(props.connections) ? props.connections[key] : undefined;
+    return part ? { ...part, ...(connection !== undefined && { connection }) } : {};
+  };
   const keys = [...new Set([...Object.keys(inputs), ...Object.keys(outputs)])];
   return Object.fromEntries(
     keys.map((key) => {
@@ -44,8 +47,8 @@ function hostsOf(state: State | undefined): Record<string, State> {
         type: HOST_TYPE,
         // A NixosHost's id is its host label.
         id: typeof label === "string" ? label : undefined,
-        inputs: inputs[key] ?? {},
-        outputs: { ...(outputs[key] ?? {}), ...(connections[key] !== undefined && { connection: connections[key] }) },
+        inputs: connected(state.inputs, key, inputs[key]),
+        outputs: connected(state.outputs, key, outputs[key]),
       };
       return [key, host];
     }),

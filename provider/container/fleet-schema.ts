@@ -1,21 +1,27 @@
 /**
- * The NixosFleet inputs: many hosts, each exactly the NixosHost inputs, converged in one
- * Pulumi step (so Pulumi's --parallel does not split a fleet into waves), and the two
- * settings of that step: how many hosts at once, and which hosts this run may touch.
+ * The NixosFleet inputs: many hosts, each the NixosHost inputs, converged in one Pulumi step
+ * (so Pulumi's --parallel does not split a fleet into waves), and the two settings of that
+ * step: how many hosts at once, and which hosts this run may touch. The hosts' connections sit
+ * beside them, in `connections` by host name: a property that holds a secret is secret as a
+ * whole in a Pulumi program, and the containers' outputs under `hosts` must stay readable.
  */
 import { z } from "zod";
 import "../inputs/meta";
+import { ConnectionSchema } from "../inputs/connection";
 import { NixosHostInputsSchema } from "./host-schema";
 
-export const FleetHostSchema = NixosHostInputsSchema.meta({
-  description: "A host of the fleet: the NixosHost arguments (its connection, its containers by name, the settings of its one rebuild).",
+export const FleetHostSchema = NixosHostInputsSchema.omit({ connection: true }).meta({
+  description: "A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.",
 });
 
 export const NixosFleetInputsSchema = z
   .object({
     hosts: z.record(z.string(), FleetHostSchema).meta({
       description:
-        "The fleet's hosts by name, each with its connection and containers (the NixosHost arguments). A run converges every changed host at once, each with one SSH connection and one nixos-rebuild; unchanged hosts are not contacted. A host whose address changes, or that leaves the map, has its containers removed.",
+        "The fleet's hosts by name, each with its containers (the NixosHost arguments but the connection). A run converges every changed host at once, each with one SSH connection and one nixos-rebuild; unchanged hosts are not contacted. A host whose address changes, or that leaves the map, has its containers removed.",
+    }),
+    connections: z.record(z.string(), ConnectionSchema).meta({
+      description: "How to reach each host of hosts, by the same name (as a NixosHost's connection).",
     }),
     maxParallelHosts: z.number().int().min(1).optional().meta({
       description:
@@ -29,6 +35,3 @@ export const NixosFleetInputsSchema = z
   .strict();
 
 export type NixosFleetInputs = z.input<typeof NixosFleetInputsSchema>;
-
-/** The fleet settings that say how a step runs, not what a host runs. */
-export const FLEET_STEP_KEYS = ["maxParallelHosts", "onlyHosts"] as const;

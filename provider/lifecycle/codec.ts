@@ -9,11 +9,11 @@
  *              (the container's entry key is "")
  *   host       a NixosHost: the host settings at the top, `containers` by key, each entry
  *              without the host settings
- *   fleet      a NixosFleet: `hosts` by name, each shaped as a NixosHost, and the settings of
- *              the step (maxParallelHosts, onlyHosts) at the top. Its state keeps the hosts'
- *              connections apart, in `connections` by host name: Pulumi marks a whole output
- *              secret in the program when any part of it is, and the containers' outputs
- *              under `hosts` must stay readable.
+ *   fleet      a NixosFleet: `hosts` by name, each shaped as a NixosHost but for its
+ *              connection, which sits beside it in `connections` by host name (a Pulumi
+ *              program holds a property with any secret in it secret as a whole, and the
+ *              containers' outputs under `hosts` must stay readable); the settings of the
+ *              step (maxParallelHosts, onlyHosts) at the top
  */
 import { createHash } from "node:crypto";
 import { validateContainer, type ContainerSpec } from "../container/validate";
@@ -37,9 +37,8 @@ export const SECRET_PROPERTIES = ["connection", "connections"] as const;
 
 /** Every connection a resource's properties hold, as given (whose credentials must never leave in an error). */
 export function connectionsIn(shape: Shape, props: Props): unknown[] {
-  const holders = shape === "fleet" ? Object.values(hostsIn(props)) : [props];
-  const kept = isObject(props.connections) ? Object.values(props.connections) : [];
-  return [...holders.flatMap((h) => (isObject(h) && h.connection !== undefined ? [h.connection] : [])), ...kept];
+  if (shape === "fleet") return Object.values(connectionsOf(props));
+  return props.connection === undefined ? [] : [props.connection];
 }
 
 /**
@@ -83,10 +82,23 @@ function hostsIn(props: Props): Record<string, Props> {
   return isObject(props.hosts) ? (props.hosts as Record<string, Props>) : {};
 }
 
-/** A fleet's hosts with their connections, from inputs (in each host) or a state (`connections` beside). */
+function connectionsOf(props: Props): Props {
+  return isObject(props.connections) ? props.connections : {};
+}
+
+/** A fleet's hosts, each with its connection from `connections` put back: the host shape. */
 function hostsWithConnections(props: Props): Record<string, Props> {
-  const kept = isObject(props.connections) ? props.connections : {};
-  return Object.fromEntries(Object.entries(hostsIn(props)).map(([key, h]) => [key, isObject(h) && kept[key] !== undefined ? { ...h, connection: kept[key] } : h]));
+  const connections = connectionsOf(props);
+  return Object.fromEntries(Object.entries(hostsIn(props)).map(([key, h]) => [key, isObject(h) && connections[key] !== undefined ? { ...h, connection: connections[key] } : h]));
+}
+
+/** `{ hosts, connections }` of a fleet's properties, from hosts in the host shape. */
+function fleetProps(hosts: [string, Props][]): Props {
+  const apart = hosts.map(([key, h]) => {
+    const { connection, ...rest } = h;
+    return { key, rest, connection };
+  });
+  return { hosts: Object.fromEntries(apart.map((h) => [h.key, h.rest])), connections: Object.fromEntries(apart.map((h) => [h.key, h.connection])) };
 }
 
 const isObject = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -158,27 +170,28 @@ export function targeted(shape: Shape, news: Props, olds: Props): { news: Props;
   if (onlyHosts === undefined) return { news, held: {}, problems: [] };
   const names = new Set(onlyHosts);
   const declared = hostsIn(news);
-  const had = hostsIn(olds);
+  const had = hostsWithConnections(olds);
   const known = [...new Set([...Object.keys(declared), ...Object.keys(had)])].sort();
   const problems: Problem[] = onlyHosts.flatMap((name, i) =>
     name in declared || name in had ? [] : [{ path: ["onlyHosts", i], message: `names no host of this fleet; its hosts: ${known.join(", ") || "none"}` }],
   );
-  const pick = (hosts: Record<string, Props>, keep: (key: string) => boolean) => Object.fromEntries(Object.entries(hosts).filter(([key]) => keep(key)));
-  return { news: { ...news, hosts: pick(declared, (k) => names.has(k)) }, held: pick(had, (k) => !names.has(k)), problems };
+  const pick = <T>(props: Record<string, T>, keep: (key: string) => boolean) => Object.fromEntries(Object.entries(props).filter(([key]) => keep(key)));
+  const named = (k: string) => names.has(k);
+  return { news: { ...news, hosts: pick(declared, named), connections: pick(connectionsOf(news), named) }, held: pick(had, (k) => !named(k)), problems };
 }
 
 export interface Answer {
   owner: Owner | undefined;
   step: StepSettings;
-  /** Hosts a targeted run leaves as they were (`targeted`), as their old inputs. */
+  /** Hosts a targeted run leaves as they were (`targeted`): their old inputs, in the host shape. */
   held: Record<string, Props>;
 }
 
 /** check's answer: the normalised inputs, each module rendered once, which create and update then use as they are. */
 export function declaredInputs(shape: Shape, hosts: DeclaredHost[], answer: Answer): Props {
   if (shape === "fleet") {
-    const declared = Object.fromEntries(hosts.map((h) => [h.key, hostInputs(h)]));
-    return { hosts: { ...answer.held, ...declared }, ...stepProps(answer.step, false), ...owned(answer.owner) };
+    const all = [...Object.entries(answer.held), ...hosts.map((h): [string, Props] => [h.key, hostInputs(h)])];
+    return { ...fleetProps(all), ...stepProps(answer.step, false), ...owned(answer.owner) };
   }
   const host = only(shape, hosts);
   if (shape === "container") {
@@ -227,7 +240,7 @@ export function declaredFrom(shape: Shape, checked: Props): DeclaredHost[] {
     return { ...settings, key, entries: Object.entries(containersIn(props)).map(([name, entry]) => entryOf(name, entry, settings)) };
   };
   if (shape === "host") return [hostOf("", values)];
-  return Object.entries(hostsIn(values)).map(([key, host]) => hostOf(key, host));
+  return Object.entries(hostsWithConnections(values)).map(([key, host]) => hostOf(key, host));
 }
 
 // ---- state: what the last step recorded -----------------------------------------------------
@@ -281,18 +294,7 @@ export function recordedState(shape: Shape, hosts: RecordedHost[], owner: Owner 
     const containers = Object.fromEntries(host.containers.map((r) => [r.key, withoutHostSettings({ ...r.spec, ...r.outputs })]));
     return { ...hostSettingsOf(host), host: hostLabel(host.connection), containers };
   };
-  if (shape === "fleet") {
-    const apart = (h: RecordedHost) => {
-      const { connection: _apart, ...rest } = hostState(h);
-      return rest;
-    };
-    return {
-      hosts: Object.fromEntries(hosts.map((h) => [h.key, apart(h)])),
-      connections: Object.fromEntries(hosts.map((h) => [h.key, h.connection])),
-      ...stepProps(step, true),
-      ...owned(owner),
-    };
-  }
+  if (shape === "fleet") return { ...fleetProps(hosts.map((h) => [h.key, hostState(h)])), ...stepProps(step, true), ...owned(owner) };
   const host = only(shape, hosts);
   if (shape === "container") {
     const r = host.containers[0];
@@ -307,7 +309,7 @@ export function recordedInputs(shape: Shape, hosts: RecordedHost[], owner: Owner
     const containers = Object.fromEntries(host.containers.map((r) => [r.key, { ...withoutHostSettings(r.spec), nixConfig: r.outputs.nixConfig }]));
     return { ...hostSettingsOf(host), containers };
   };
-  if (shape === "fleet") return { hosts: Object.fromEntries(hosts.map((h) => [h.key, hostInputs(h)])), ...stepProps(step, true), ...owned(owner) };
+  if (shape === "fleet") return { ...fleetProps(hosts.map((h) => [h.key, hostInputs(h)])), ...stepProps(step, true), ...owned(owner) };
   const host = only(shape, hosts);
   if (shape === "container") {
     const r = host.containers[0];

@@ -105,7 +105,7 @@ export function buildPackageSchema(): PackageSchema {
       },
       [FLEET_RESOURCE_TOKEN]: {
         description:
-          "Many NixOS hosts and their containers as one resource: one Pulumi step converges every changed host at once (up to maxParallelHosts), each with one SSH connection and one nixos-rebuild, whatever Pulumi's --parallel is. Each host's state is reported under hosts.<name> (as a NixosHost's); the connections are kept apart, in connections.",
+          "Many NixOS hosts and their containers as one resource: one Pulumi step converges every changed host at once (up to maxParallelHosts), each with one SSH connection and one nixos-rebuild, whatever Pulumi's --parallel is. Each host's state is reported under hosts.<name> (as a NixosHost's), its connection under connections.<name>.",
         properties: {
           maxParallelHosts: fleetInputs.properties.maxParallelHosts,
           hosts: {

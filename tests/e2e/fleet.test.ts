@@ -125,6 +125,8 @@ describe("a one-line change to one container", () => {
     // Only the changed container of that host is printed: not its neighbour db, not the other hosts.
     expect(r.all).toMatch(/~ hosts: \{\n\s+~ host2: \{\n\s+~ containers: \{\n\s+~ cache: \{/);
     expect(resourcesPart(r.all)).not.toMatch(/postgresql|ensureDatabases|~ host1|~ host3/);
+    // The containers' outputs are computed by the update: not shown as removed, nor as secret.
+    expect(r.all).not.toMatch(/- status|\[secret\]/);
     expect(r.all).toMatch(/~ 1 to update/);
     expect(diagnostics(r.stdout).size).toBe(0);
   });

@@ -59,11 +59,13 @@ function standInFleet(delayMs = 20) {
   return { ops, down, applied, onHost, warnings, statuses, most: () => most };
 }
 
-const host = (i: number, containers: Props = { web: { config: { services: { nginx: { enable: true } } } }, db: { autoStart: true } }) => ({
-  connection: { ...CONNECTION, host: `10.0.0.${i}` },
-  containers,
-});
-const fleetOf = (n: number, extra: Props = {}): Props => ({ hosts: Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i + 1}`, host(i + 1)])), ...extra });
+const containers = () => ({ web: { config: { services: { nginx: { enable: true } } } }, db: { autoStart: true } });
+const connection = (i: number) => ({ ...CONNECTION, host: `10.0.0.${i}` });
+/** A fleet of n hosts h1…hn (10.0.0.1…), each with web and db, its connections beside its hosts. */
+const fleetOf = (n: number, extra: Props = {}): Props => {
+  const names = Array.from({ length: n }, (_, i) => i + 1);
+  return { hosts: Object.fromEntries(names.map((i) => [`h${i}`, { containers: containers() }])), connections: Object.fromEntries(names.map((i) => [`h${i}`, connection(i)])), ...extra };
+};
 
 async function created(f: ReturnType<typeof standInFleet>, inputs: Props): Promise<{ inputs: Props; id: string; outs: Props }> {
   const checked = f.ops.check({}, inputs);
@@ -135,6 +137,7 @@ describe("a run limited to some hosts (onlyHosts)", () => {
     const wanted = fleetOf(3);
     for (const h of ["h1", "h2", "h3"]) wanted.hosts[h].containers.db.autoStart = false;
     delete wanted.hosts.h3; // removing a host waits too
+    delete wanted.connections.h3;
     const checked = f.ops.check(first.inputs, { ...wanted, onlyHosts: ["h2"] });
     expect(checked.failures).toEqual([]);
     expect(checked.inputs.hosts.h1).toEqual(first.inputs.hosts.h1);
@@ -162,21 +165,27 @@ describe("a run limited to some hosts (onlyHosts)", () => {
 
   it("refuses a name that is no host of the fleet, listing its hosts", () => {
     const f = standInFleet();
-    const checked = f.ops.check({ hosts: { old: host(9) } }, fleetOf(2, { onlyHosts: ["h2", "h7"] }));
+    const checked = f.ops.check({ hosts: { old: { containers: containers() } }, connections: { old: connection(9) } }, fleetOf(2, { onlyHosts: ["h2", "h7"] }));
     expect(checked.failures).toEqual([{ property: "onlyHosts[1]", reason: "names no host of this fleet; its hosts: h1, h2, old" }]);
   });
 });
 
 describe("checking a fleet", () => {
-  it("reports each host's problems under its name, and two names for one host", () => {
+  it("reports each host's problems where they were written, a host without a connection, and two names for one host", () => {
     const f = standInFleet();
-    const inputs = fleetOf(2);
-    inputs.hosts.h2.connection.host = "10.0.0.1";
+    const inputs = fleetOf(3);
+    inputs.connections.h2.host = "10.0.0.1";
+    inputs.connections.h1.port = "22";
     inputs.hosts.h1.containers.web.autostart = true;
+    delete inputs.connections.h3;
+    inputs.connections.h9 = connection(9);
     inputs.maxParallelHosts = 0;
     const checked = f.ops.check({}, inputs);
-    expect(checked.failures.map((x: { property: string }) => x.property).sort()).toEqual(["hosts.h1.containers.web.autostart", "hosts.h2.connection.host", "maxParallelHosts"]);
-    expect(checked.failures.find((x: { property: string }) => x.property === "hosts.h2.connection.host").reason).toMatch(/reaches the same host as hosts\.h1 \(10\.0\.0\.1:22\)/);
+    const reasons = Object.fromEntries(checked.failures.map((x: { property: string; reason: string }) => [x.property, x.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(["connections.h1.port", "connections.h2.host", "connections.h3", "connections.h9", "hosts.h1.containers.web.autostart", "maxParallelHosts"]);
+    expect(reasons["connections.h2.host"]).toMatch(/reaches the same host as connections\.h1 \(10\.0\.0\.1:22\)/);
+    expect(reasons["connections.h3"]).toMatch(/^is required: how to reach hosts\.h3/);
+    expect(reasons["connections.h9"]).toMatch(/^names no host of hosts \(h1, h2, h3\)/);
   });
 });
 

@@ -148,7 +148,9 @@ hosts:
     const inputs = unwrap(registeredFleet.inputs);
     expect(inputs.maxParallelHosts).toBe(5);
     expect(Object.keys(inputs.hosts).sort()).toEqual(["host1", "host2"]);
-    expect(inputs.hosts.host1.connection).toMatchObject({ host: "127.0.0.11", privateKey: POISON });
+    // Each host's connection sits beside it, in connections.
+    expect(inputs.connections.host1).toMatchObject({ host: "127.0.0.11", privateKey: POISON });
+    expect(inputs.hosts.host1.connection).toBeUndefined();
     expect(inputs.hosts.host1.containers.web).toMatchObject({ name: "web", autoStart: true, privateNetwork: true });
     expect(inputs.hosts.host1.containers.web.connection).toBeUndefined();
     expect(inputs.hosts.host1.containers.web.nixConfig).toContain("services = {");
@@ -156,8 +158,10 @@ hosts:
     // The host's rebuild settings are the host's, once.
     expect(inputs.hosts.host2.rebuildAction).toBe("test");
     expect(inputs.hosts.host2.containers.cache.rebuildAction).toBeUndefined();
-    // The credential is a secret in what the program sends, never plain.
-    expect(JSON.stringify(registeredFleet.inputs.hosts)).toContain(SECRET_SIG);
+    // The credential is a secret in what the program sends, never plain; the hosts hold none,
+    // so the containers' outputs under hosts stay readable in the program.
+    expect(JSON.stringify(registeredFleet.inputs.connections)).toContain(SECRET_SIG);
+    expect(JSON.stringify(registeredFleet.inputs.hosts)).not.toContain(SECRET_SIG);
   });
 
   it("limits a run to the hosts of PULUMI_NIXOS_CONTAINERS_ONLY_HOSTS when the program names none", async () => {
