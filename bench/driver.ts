@@ -6,12 +6,13 @@
  * .bench/chart.png and one timestamped log per Pulumi command in .bench/logs/.
  *
  * Environment:
- *   BENCH_SIZES=5x4,10x10,20x10   host×containers sizes of the create scenario
+ *   BENCH_SIZES=10x10,20x10,40x5  host×containers sizes of the create scenario (at most 200 hosts)
  *   BENCH_REBUILD_SECONDS=3        R0, every simulated nixos-rebuild takes this long (plus evaluation)
  *   BENCH_SECONDS_PER_CONTAINER=0.3
  *                                  Rc: and this much more per container of the host (R(n) = R0 + n·Rc, as
  *                                  NixOS evaluates every container at every rebuild)
- *   BENCH_VARIANTS=h,a,a-par,a-fast,b,c
+ *   BENCH_VARIANTS=h,f,c           f: NixosFleet (one resource for every host, hosts at once inside its step), Pulumi's
+ *                                  defaults; f10: the same with maxParallelHosts 10;
  *                                  h: NixosHost (one resource per host), Pulumi's defaults;
  *                                  a: NixosContainer as designed, Pulumi's default --parallel; a-par: --parallel raised
  *                                  to the number of containers; a-fast: that and PULUMI_SKIP_CHECKPOINTS=true
@@ -20,7 +21,7 @@
  *                                  nixos-rebuild per container. b-default: b with Pulumi's default
  *                                  --parallel (not in the default set: slow).
  *   BENCH_QUICK=1                  sizes 2x2,3x3, R=1: a try-out in about two minutes
- *   BENCH_SUBNET=127.0.150         the fleet's addresses (hosts .11 to .30)
+ *   BENCH_SUBNET=127.0.150         the fleet's addresses (hosts .11 and up)
  *   BENCH_OUT=<repo>/.bench        where results go
  *   BENCH_CODE=head                the committed provider (compiled into .bench/pkg by scripts/bench.sh);
  *                                  worktree: the current dist/
@@ -38,7 +39,7 @@ import { chartFromResults, markdownFromResults, type Results, type RunRecord, ty
 const quick = process.env.BENCH_QUICK === "1";
 const R = Number(process.env.BENCH_REBUILD_SECONDS ?? (quick ? 1 : 3));
 const RC = Number(process.env.BENCH_SECONDS_PER_CONTAINER ?? (quick ? 0.1 : 0.3));
-const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "5x4,10x10,20x10"))
+const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "10x10,20x10,40x5"))
   .split(",")
   .map((s) => s.trim())
   .filter(Boolean)
@@ -48,7 +49,7 @@ const SIZES = (process.env.BENCH_SIZES ?? (quick ? "2x2,3x3" : "5x4,10x10,20x10"
     return { hosts: Number(m[1]), perHost: Number(m[2]) };
   })
   .sort((a, b) => a.hosts * a.perHost - b.hosts * b.perHost);
-const VARIANTS = (process.env.BENCH_VARIANTS ?? "h,a,a-par,a-fast,b,c").split(",").map((v) => v.trim()) as Variant[];
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "h,f,c").split(",").map((v) => v.trim()) as Variant[];
 const SUBNET = process.env.BENCH_SUBNET ?? "127.0.150";
 const OUT = process.env.BENCH_OUT ?? join(ROOT, ".bench");
 const BUILD = __dirname; // the compiled bench (.bench/build), wherever the results go
@@ -61,7 +62,7 @@ const DEFAULT_PARALLEL = (() => {
 })();
 
 const maxHosts = Math.max(...SIZES.map((s) => s.hosts));
-if (maxHosts > 20) throw new Error("at most 20 hosts (the fleet's addresses .11-.30 of the subnet)");
+if (maxHosts > 200) throw new Error("at most 200 hosts (tests/hosts/fleet up N: the addresses .11-.210 of the subnet)");
 
 const fleet = new BenchFleet(join(OUT, "fleet"), SUBNET, R, RC);
 const project = new BenchProject(join(OUT, "work"), BUILD);
@@ -176,9 +177,14 @@ function revisionsFor(scenario: string, hosts: FleetHost[]): Record<string, numb
   return r;
 }
 
+/** The fleet variants: one NixosFleet, and its maxParallelHosts. */
+const FLEET_LIMITS: Partial<Record<Variant, number | undefined>> = { f: undefined, f10: 10 };
+const isFleet = (v: Variant) => v in FLEET_LIMITS;
+
 async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: number, connectMs: number, withPreview: boolean): Promise<RunRecord[]> {
-  const coalesce = variant === "h" || variant === "a" || variant === "a-par" || variant === "a-fast";
-  const parallel = variant === "h" || variant === "a" || variant === "b-default" ? undefined : hosts.length * perHost;
+  const coalesce = variant === "h" || isFleet(variant) || variant === "a" || variant === "a-par" || variant === "a-fast";
+  const parallel = variant === "h" || isFleet(variant) || variant === "a" || variant === "b-default" ? undefined : hosts.length * perHost;
+  const frontend = isFleet(variant) ? "fleet" : variant === "h" ? "host" : "container";
   const size = `${hosts.length}x${perHost}`;
   const stack = new BenchStack(project, `${variant}-${size}`, {
     ...(coalesce ? {} : { PULUMI_NIXOS_CONTAINERS_COALESCE: "0" }),
@@ -199,7 +205,7 @@ async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: numb
     ];
     for (const step of steps) {
       const revisions = revisionsFor(step.scenario === "preview" || step.scenario === "noop-up" ? "create" : step.scenario, hosts);
-      stack.configure(hosts, perHost, revisions, variant === "h" ? "host" : "container");
+      stack.configure(hosts, perHost, revisions, frontend, FLEET_LIMITS[variant]);
       const args = [...step.args, ...(parallel !== undefined ? ["--parallel", String(parallel)] : [])];
       const mark = fleet.mark();
       const load = loadAverage();
@@ -343,8 +349,9 @@ async function main(): Promise<void> {
         }
         const connectMs = results.connectMs[label];
         try {
-          const records =
-            variant === "c" ? await baselineVariant(hosts, size.perHost, connectMs) : await pulumiVariant(variant, hosts, size.perHost, connectMs, (variant === "a" || variant === "h") && size === largest);
+          // preview: NixosContainer at the largest size only (slow); the per-host and fleet resources at every size.
+          const withPreview = variant === "a" ? size === largest : variant === "h" || isFleet(variant);
+          const records = variant === "c" ? await baselineVariant(hosts, size.perHost, connectMs) : await pulumiVariant(variant, hosts, size.perHost, connectMs, withPreview);
           results.runs.push(...records);
         } catch (e) {
           log(`${variant} ${label}: ${(e as Error).message}`);

@@ -5,7 +5,7 @@
  */
 import { drawChart, type Series } from "./chart";
 
-export type Variant = "h" | "a" | "a-par" | "a-fast" | "b" | "b-default" | "c";
+export type Variant = "h" | "f" | "f10" | "a" | "a-par" | "a-fast" | "b" | "b-default" | "c";
 export type Scenario = "create" | "change-one" | "change-all" | "destroy" | "preview" | "noop-up";
 export interface Stat {
   max: number;
@@ -82,6 +82,10 @@ export function variantLabel(v: Variant, r: Pick<Results, "defaultParallel">): s
   switch (v) {
     case "h":
       return `(h) NixosHost per host, Pulumi's defaults (--parallel ${r.defaultParallel})`;
+    case "f":
+      return "(f) one NixosFleet, hosts at once inside its step, Pulumi's defaults";
+    case "f10":
+      return "(f10) one NixosFleet with maxParallelHosts 10, Pulumi's defaults";
     case "a":
       return `(a) provider, Pulumi's default --parallel ${r.defaultParallel}`;
     case "a-par":
@@ -102,6 +106,10 @@ function legendLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
   switch (v) {
     case "h":
       return `(h) NixosHost, defaults`;
+    case "f":
+      return "(f) NixosFleet, defaults";
+    case "f10":
+      return "(f10) NixosFleet, maxParallelHosts 10";
     case "a":
       return `(a) provider, default --parallel (${r.defaultParallel})`;
     case "a-par":
@@ -119,6 +127,8 @@ function legendLabel(v: Variant, r: Pick<Results, "defaultParallel">): string {
 
 const COLORS: Record<Variant, [number, number, number]> = {
   h: [0, 0, 0],
+  f: [227, 119, 194],
+  f10: [188, 189, 34],
   a: [31, 119, 180],
   "a-par": [44, 160, 44],
   "a-fast": [23, 190, 207],
@@ -256,7 +266,7 @@ export function markdownFromResults(results: Results): string {
   out.push("");
   const targetRows: string[] = [];
   const met = (ok: boolean) => (ok ? "**met**" : "**not met**");
-  for (const v of ["h", "a", "a-par", "a-fast"] as Variant[]) {
+  for (const v of ["h", "f", "f10", "a", "a-par", "a-fast"] as Variant[]) {
     const ups = runs.filter((r) => r.variant === v && r.ok && order.includes(r.scenario));
     if (ups.length === 0) continue;
     const worstConn = Math.max(...ups.map((r) => r.connections.max));
@@ -316,7 +326,7 @@ export function markdownFromResults(results: Results): string {
       targetRows.push(`| \`pulumi ${scenario === "noop-up" ? "up" : "preview"}\` of ${largest} with nothing to change, 3× faster than with NixosContainer | ${variantLabel("h", results)} | ${f1(mine.wallS)} s against ${f1(theirs.wallS)} s = ${f2(theirs.wallS / mine.wallS)}× | ${met(theirs.wallS / mine.wallS >= 3)} |`);
     }
   }
-  for (const v of ["h", "a", "a-par", "a-fast"] as Variant[]) {
+  for (const v of ["h", "f", "a", "a-par", "a-fast"] as Variant[]) {
     const small = find(v, "create", smallest);
     const big = find(v, "create", largest);
     if (!small?.providerPeakMb || !big?.providerPeakMb || smallest === largest) continue;
@@ -330,6 +340,8 @@ export function markdownFromResults(results: Results): string {
   out.push(`| --- | --- | --- | --- |`);
   out.push(...targetRows);
   out.push("");
+
+  out.push(...fleetSection(results, sizes));
 
   // Profile
   out.push(`## Where the time goes (create ${largest})`);
@@ -347,4 +359,110 @@ export function markdownFromResults(results: Results): string {
   }
   out.push("");
   return out.join("\n") + "\n";
+}
+
+/**
+ * Issue 22: the NixosFleet (f) against the shell loop (c) and one NixosHost per host (h), its
+ * targets computed, maxParallelHosts against all hosts at once (f10), and where the time of
+ * the change that reaches every host goes.
+ */
+function fleetSection(results: Results, sizes: string[]): string[] {
+  const runs = results.runs;
+  const find = (v: Variant, s: Scenario, size: string) => runs.find((r) => r.variant === v && r.scenario === s && sizeOf(r) === size && r.ok);
+  if (!runs.some((r) => r.variant === "f")) return [];
+  const out: string[] = [];
+  const met = (ok: boolean) => (ok ? "**met**" : "**not met**");
+  const scenarios: Scenario[] = ["create", "change-one", "change-all", "destroy", "noop-up", "preview"];
+
+  out.push(`## NixosFleet (issue 22): wall time in seconds`);
+  out.push("");
+  out.push(`| H×C | variant | ${scenarios.join(" | ")} |`);
+  out.push(`| --- | --- | ${scenarios.map(() => "---:").join(" | ")} |`);
+  for (const size of sizes) {
+    for (const v of ["f", "f10", "h", "c"] as Variant[]) {
+      if (!runs.some((r) => r.variant === v && sizeOf(r) === size)) continue;
+      out.push(`| ${size} | ${v} | ${scenarios.map((sc) => f1(find(v, sc, size)?.wallS)).join(" | ")} |`);
+    }
+  }
+  out.push("");
+
+  const rows: string[] = [];
+  const ratios = new Map<string, number>();
+  for (const size of sizes) {
+    const f = find("f", "change-all", size);
+    const c = find("c", "change-all", size);
+    if (!f || !c) continue;
+    const ratio = f.wallS / c.wallS;
+    ratios.set(size, ratio);
+    rows.push(`| change one container on every host (${size}) within 1.3× of the ssh loop | ${f1(f.wallS)} s against ${f1(c.wallS)} s = ${f2(ratio)}× | ${met(ratio <= 1.3)} |`);
+  }
+  const byHosts = [...ratios].map(([size, ratio]) => ({ hosts: Number(size.split("×")[0]), perHost: Number(size.split("×")[1]), ratio }));
+  const ten = byHosts.find((r) => r.hosts === 10 && r.perHost === 10);
+  const twenty = byHosts.find((r) => r.hosts === 20 && r.perHost === 10);
+  if (ten && twenty) rows.push(`| that ratio does not grow from 10 to 20 hosts | ${f2(ten.ratio)}× → ${f2(twenty.ratio)}× | ${met(twenty.ratio <= ten.ratio)} |`);
+  for (const size of sizes) {
+    for (const scenario of ["create", "destroy"] as Scenario[]) {
+      const f = find("f", scenario, size);
+      const c = find("c", scenario, size);
+      if (!f || !c) continue;
+      rows.push(`| ${scenario} ${size} at least 3× faster than the ssh loop | ${f1(f.wallS)} s against ${f1(c.wallS)} s = ${f2(c.wallS / f.wallS)}× | ${met(c.wallS / f.wallS >= 3)} |`);
+    }
+  }
+  {
+    const ups = runs.filter((r) => r.variant === "f" && r.ok && ["create", "change-one", "change-all", "destroy"].includes(r.scenario));
+    const exact = (r: RunRecord) => r.connections.max === 1 && r.connections.mean === 1 && r.rebuilds.max === 1 && r.rebuilds.mean === 1 && r.otherHostsSessions === 0;
+    const bad = ups.filter((r) => !exact(r)).map((r) => `${r.scenario} ${sizeOf(r)}: ${mm(r.connections)} conns, ${mm(r.rebuilds)} rebuilds per changed host, ${r.otherHostsSessions} sessions on the others`);
+    if (ups.length > 0) rows.push(`| every scenario: exactly one connection and one rebuild per changed host, none on the others | ${ups.length} runs${bad.length ? `: ${bad.join("; ")}` : ", each exactly so"} | ${met(bad.length === 0)} |`);
+  }
+  for (const size of sizes.filter((s) => Number(s.split("×")[0]) * Number(s.split("×")[1]) >= 200)) {
+    for (const scenario of ["noop-up", "preview"] as Scenario[]) {
+      const f = find("f", scenario, size);
+      const h = find("h", scenario, size);
+      if (!f || !h) continue;
+      // On a shared machine the wall time follows the load; the CPU time of the CLI's process tree does not.
+      const cpu = f.cliCpuS !== undefined && h.cliCpuS !== undefined ? `; CPU of the CLI's process tree ${f1(f.cliCpuS)} s against ${f1(h.cliCpuS)} s` : "";
+      const load = f.loadBefore !== undefined && h.loadBefore !== undefined ? `; load average before ${f1(f.loadBefore)} and ${f1(h.loadBefore)}` : "";
+      rows.push(`| \`pulumi ${scenario === "noop-up" ? "up" : "preview"}\` of ${size} with nothing to change no slower than with one NixosHost per host | ${f1(f.wallS)} s against ${f1(h.wallS)} s = ${f2(f.wallS / h.wallS)}×${cpu}${load} | ${met(f.wallS <= h.wallS)} |`);
+    }
+  }
+  out.push(`### Targets`);
+  out.push("");
+  out.push(`| target | measured (f: NixosFleet; c: the ssh loop; h: NixosHost per host) | result |`);
+  out.push(`| --- | --- | --- |`);
+  out.push(...rows);
+  out.push("");
+
+  const limited = sizes.map((size) => ({ size, all: find("f", "change-all", size), ten: find("f10", "change-all", size), allCreate: find("f", "create", size), tenCreate: find("f10", "create", size) })).filter((x) => x.all && x.ten);
+  if (limited.length > 0) {
+    out.push(`### maxParallelHosts: all hosts at once (f) or 10 at a time (f10)`);
+    out.push("");
+    out.push(`| H×C | change all: f | f10 | create: f | f10 | provider peak MB (create): f | f10 |`);
+    out.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: |`);
+    for (const x of limited) {
+      out.push(
+        `| ${x.size} | ${f1(x.all!.wallS)} | ${f1(x.ten!.wallS)} | ${f1(x.allCreate?.wallS)} | ${f1(x.tenCreate?.wallS)} | ${x.allCreate?.providerPeakMb?.toFixed(0) ?? "–"} | ${x.tenCreate?.providerPeakMb?.toFixed(0) ?? "–"} |`,
+      );
+    }
+    out.push("");
+  }
+
+  out.push(`### Where the time goes (change one container on every host)`);
+  out.push("");
+  out.push(
+    `Seconds from the start of the command. Rounds announced: the first and the spread of the hosts' first rounds (from the live status); round phases are medians over the hosts (lock+inspect+write before the rebuild, after-switch + release after it); "sim rebuild" the slowest simulated rebuild (R(n) plus evaluation on the shared CPUs).`,
+  );
+  out.push("");
+  out.push(`| H×C | variant | wall | first SSH session | first round | hosts' first rounds spread | before rebuild | sim rebuild (max) | after rebuild | last rebuild ends | engine done | hosts CPU s | machine busy | load before |`);
+  out.push(`| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+  for (const size of sizes) {
+    for (const v of ["f", "f10", "h", "c"] as Variant[]) {
+      const r = find(v, "change-all", size);
+      if (!r) continue;
+      out.push(
+        `| ${size} | ${v} | ${f1(r.wallS)} | ${f1(r.profile.firstSessionS)} | ${f1(r.firstRoundS)} | ${f1(r.firstRoundSpreadS)} | ${f2(r.profile.roundPreS)} | ${f1(r.simRebuildS.max)} | ${f2(r.profile.roundPostS)} | ${f1(r.profile.lastRebuildEndS)} | ${f1(r.engineDoneS)} | ${f1(r.hostsCpuS)} | ${r.machineBusy !== undefined ? `${(r.machineBusy * 100).toFixed(0)}%` : "–"} | ${r.loadBefore !== undefined ? r.loadBefore.toFixed(1) : "–"} |`,
+      );
+    }
+  }
+  out.push("");
+  return out;
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# make bench (issue 7): the fleet benchmark. Not a test and not part of CI.
+# make bench (issues 7, 12, 22): the fleet benchmark. Not a test and not part of CI.
 # Compiles bench/ into .bench/build, then runs bench/driver.ts: the simulated
-# fleet on 127.0.150.11-30 (state in .bench/fleet, brought down at the end),
+# fleet on 127.0.150.11 and up (state in .bench/fleet, brought down at the end),
 # the real Pulumi CLI from .tools/bin with a local backend in .bench/work.
 # Writes .bench/results.md, .bench/results.json, .bench/chart.png, .bench/logs/.
 # One benchmark at a time: the code under test is frozen in .bench/pkg.
 #
-#   make bench                                   # full run (~20 min on 2 CPUs)
+#   make bench                                   # 10x10, 20x10, 40x5; NixosFleet, NixosHost, the ssh loop (~25 min on 2 CPUs)
 #   BENCH_QUICK=1 make bench                     # 2x2 and 3x3, R = 1 s (~3 min)
 #   BENCH_SIZES=5x4,20x10 BENCH_REBUILD_SECONDS=5 BENCH_VARIANTS=a-par,c scripts/bench.sh
 # See bench/driver.ts for every knob.

@@ -19,8 +19,10 @@ import { ownerInput } from "./owner";
  * secret in the outputs too.
  */
 export function dynamicResourceArgs(kind: KindName, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
-  const withSecrets = kind === "NixosHost" ? { ...props, containers: mapEntries(props.containers, (c) => ({ ...c, secrets: secretFiles(c.secrets) })) } : { ...props, secrets: secretFiles(props.secrets) };
-  const withOwner = { ...withSecrets, connection: secretCredentials(props.connection as NixosContainerArgs["connection"]), [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
+  const withSecrets = secretFilesIn(kind, props);
+  // A NixosFleet's connections sit beside its hosts: its class makes them secret there (secretCredentials).
+  const connection = kind === "NixosFleet" ? {} : { connection: secretCredentials(props.connection as NixosContainerArgs["connection"]) };
+  const withOwner = { ...withSecrets, ...connection, [OWNER_KEY]: ownerInput(dynamicType(kind), name, opts) };
   const options = pulumi.mergeOptions(opts, { additionalSecretOutputs: [...SECRET_PROPERTIES] });
   return [providerFor(kind), name, withOwner, options, "nixos", kind] as const;
 }
@@ -58,6 +60,14 @@ export function renderInProgram(what: string, inputs: Record<string, unknown>): 
  * A secret file's value is secret in the state even when the program passes a plain string;
  * the file names, modes, owners and units stay readable in the preview.
  */
+/** The properties of a resource of `kind` with each secret file's value secret (lifecycle/codec.ts SECRET_PATHS). */
+function secretFilesIn(kind: KindName, props: Record<string, unknown>): Record<string, unknown> {
+  const inContainers = (containers: unknown) => mapEntries(containers, (c) => ({ ...c, secrets: secretFiles(c.secrets) }));
+  if (kind === "NixosContainer") return { ...props, secrets: secretFiles(props.secrets) };
+  if (kind === "NixosHost") return { ...props, containers: inContainers(props.containers) };
+  return { ...props, hosts: mapEntries(props.hosts, (h) => ({ ...h, containers: inContainers(h.containers) })) };
+}
+
 function secretFiles(secrets: unknown): unknown {
   if (secrets === undefined || secrets === null) return secrets;
   if (pulumi.Output.isInstance(secrets) || secrets instanceof Promise) return pulumi.secret(secrets as pulumi.Input<unknown>);
@@ -76,7 +86,7 @@ function mapEntries(record: unknown, f: (entry: Record<string, unknown>) => Reco
  * Credentials are secret in state even when the program passes plain
  * strings. Only they are: the host, port and user stay readable in diffs.
  */
-function secretCredentials(connection: NixosContainerArgs["connection"]): unknown {
+export function secretCredentials(connection: NixosContainerArgs["connection"]): unknown {
   if (pulumi.Output.isInstance(connection) || connection instanceof Promise) return pulumi.secret(connection);
   const hop = (h: object): Record<string, unknown> => {
     const out: Record<string, unknown> = { ...h };

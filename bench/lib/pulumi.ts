@@ -93,13 +93,22 @@ export class BenchStack {
     await this.mustRun(["stack", "init"]);
   }
 
-  /** The hosts (from the fleet manifest), containers per host, and per-container revisions. */
-  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" = "container"): void {
+  /**
+   * The hosts (from the fleet manifest), containers per host, per-container revisions, the
+   * resources the program makes (bench/program), and a fleet's maxParallelHosts.
+   */
+  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" | "fleet" = "container", maxParallelHosts?: number): void {
     const doc = (existsSync(this.configFile) ? YAML.parse(readFileSync(this.configFile, "utf8")) : {}) ?? {};
     const entries = Object.fromEntries(
       hosts.map((h) => [h.name, { host: h.address, port: h.port, user: "root", hostKey: h.hostKey, privateKeyFile: h.privateKeyPath }]),
     );
-    doc.config = { "nixos-bench:hosts": entries, "nixos-bench:containersPerHost": perHost, "nixos-bench:revisions": revisions, "nixos-bench:frontend": frontend };
+    doc.config = {
+      "nixos-bench:hosts": entries,
+      "nixos-bench:containersPerHost": perHost,
+      "nixos-bench:revisions": revisions,
+      "nixos-bench:frontend": frontend,
+      ...(maxParallelHosts !== undefined && { "nixos-bench:maxParallelHosts": maxParallelHosts }),
+    };
     writeFileSync(this.configFile, YAML.stringify(doc));
   }
 

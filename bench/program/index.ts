@@ -12,20 +12,26 @@ const config = new pulumi.Config();
 const hosts = nixos.hostsFromConfig(config);
 const perHost = config.requireNumber("containersPerHost");
 const revisions = config.getObject<Record<string, number>>("revisions") ?? {};
-/** "container": one NixosContainer per container; "host": one NixosHost per host holding them. */
+/**
+ * "container": one NixosContainer per container; "host": one NixosHost per host holding them;
+ * "fleet": one NixosFleet holding every host (at most `maxParallelHosts` at once, when set).
+ */
 const frontend = config.get("frontend") ?? "container";
 
 let count = 0;
+const fleet: Record<string, nixos.NixosHostArgs> = {};
 for (const [hostName, connection] of Object.entries(hosts)) {
   const h = Number(hostName.replace(/^host/, ""));
   const containers: Record<string, nixos.HostContainerArgs> = {};
   for (let k = 1; k <= perHost; k++) {
     const args = containerArgs(k, revisionOf(revisions, h, k)) as unknown as nixos.NixosContainerArgs;
-    if (frontend === "host") containers[containerName(k)] = args;
-    else new nixos.NixosContainer(`${hostName}/${containerName(k)}`, { ...args, connection });
+    if (frontend === "container") new nixos.NixosContainer(`${hostName}/${containerName(k)}`, { ...args, connection });
+    else containers[containerName(k)] = args;
     count++;
   }
   if (frontend === "host") new nixos.NixosHost(hostName, { connection, containers });
+  if (frontend === "fleet") fleet[hostName] = { connection, containers };
 }
+if (frontend === "fleet") new nixos.NixosFleet("fleet", { hosts: fleet, maxParallelHosts: config.getNumber("maxParallelHosts") });
 
 export const containers = count;

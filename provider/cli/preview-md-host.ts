@@ -2,7 +2,8 @@
  * A NixosHost step of `pulumi preview --json` as the container steps it stands for, so
  * the pull-request Markdown treats a host's containers exactly like NixosContainers: per
  * container what happens (create / update / delete), and its module's diff. A container
- * whose inputs did not change is `same` (counted, not shown).
+ * whose inputs did not change is `same` (counted, not shown). A NixosFleet step is first
+ * split into one such host step per host.
  */
 import type { Json, Obj, State, Step } from "./preview-json";
 import { OUTPUT_ONLY_KEYS } from "../container/outputs";
@@ -10,6 +11,49 @@ import { dynamicType } from "../lifecycle/kinds";
 
 /** The type token of a NixosHost (sdk/nixos-host.ts). */
 export const HOST_TYPE = dynamicType("NixosHost");
+/** The type token of a NixosFleet (sdk/nixos-fleet.ts). */
+export const FLEET_TYPE = dynamicType("NixosFleet");
+
+/**
+ * A NixosFleet step as one NixosHost step per host (its connections, kept beside its hosts, put
+ * back in each): a host new to the fleet is created, one that left it deleted.
+ */
+export function expandFleetStep(step: Step, op: string): { step: Step; op: string }[] {
+  const before = hostsOf(step.old);
+  const after = hostsOf(step.new);
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return keys.flatMap((key) => {
+    const old = before[key];
+    const nu = after[key];
+    const hostOp = op !== "update" ? op : !old ? "create" : !nu ? "delete" : "update";
+    return expandHostStep({ ...step, urn: `${step.urn}/${key}`, type: HOST_TYPE, old, new: nu }, hostOp);
+  });
+}
+
+function hostsOf(state: State | undefined): Record<string, State> {
+  if (!state) return {};
+  const pick = (v: Json): Record<string, Obj> => (isObject(v) ? (Object.fromEntries(Object.entries(v).filter(([, e]) => isObject(e))) as Record<string, Obj>) : {});
+  const inputs = pick(state.inputs.hosts);
+  const outputs = pick(state.outputs.hosts);
+  const connected = (props: Obj, key: string, part: Obj | undefined): Obj => {
+    const connection = isObject(props.connections) ? props.connections[key] : undefined;
+    return part ? { ...part, ...(connection !== undefined && { connection }) } : {};
+  };
+  const keys = [...new Set([...Object.keys(inputs), ...Object.keys(outputs)])];
+  return Object.fromEntries(
+    keys.map((key) => {
+      const label = outputs[key]?.host;
+      const host: State = {
+        type: HOST_TYPE,
+        // A NixosHost's id is its host label.
+        id: typeof label === "string" ? label : undefined,
+        inputs: connected(state.inputs, key, inputs[key]),
+        outputs: connected(state.outputs, key, outputs[key]),
+      };
+      return [key, host];
+    }),
+  );
+}
 
 /** Keys of a container entry that are outputs, not inputs (provider/lifecycle/read.ts inputSubset). */
 const OUTPUT_ONLY = new Set(OUTPUT_ONLY_KEYS);

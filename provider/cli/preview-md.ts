@@ -20,7 +20,7 @@
  */
 
 import { splitLines, unifiedDiff } from "./line-diff";
-import { HOST_TYPE, expandHostStep } from "./preview-md-host";
+import { FLEET_TYPE, HOST_TYPE, expandFleetStep, expandHostStep } from "./preview-md-host";
 import { ProviderError } from "../errors";
 import { dynamicType } from "../lifecycle/kinds";
 import type { Json, Obj, State, Step } from "./preview-json";
@@ -433,8 +433,9 @@ export function renderPreviewMarkdown(previewJson: unknown): string {
     if (op === undefined) continue;
     if (step.type === CONTAINER_TYPE) {
       (op === "same" ? unchangedContainers : containers).push(containerChange(step, op));
-    } else if (step.type === HOST_TYPE) {
-      for (const c of expandHostStep(step, op)) (c.op === "same" ? unchangedContainers : containers).push(containerChange(c.step, c.op));
+    } else if (step.type === HOST_TYPE || step.type === FLEET_TYPE) {
+      const expanded = step.type === HOST_TYPE ? expandHostStep(step, op) : expandFleetStep(step, op);
+      for (const c of expanded) (c.op === "same" ? unchangedContainers : containers).push(containerChange(c.step, c.op));
     } else {
       const byOp = others.get(step.type) ?? new Map<string, number>();
       byOp.set(op, (byOp.get(op) ?? 0) + 1);

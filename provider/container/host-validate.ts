@@ -6,7 +6,7 @@
 import { HostSettingsSchema, NixosHostInputsSchema, HOST_LEVEL_KEYS, type HostLevelKey } from "./host-schema";
 import { validateContainer, type ContainerSpec, type Problem } from "./validate";
 import { withoutNulls } from "./schema-walk";
-import { nearestName } from "./suggest";
+import { unknownPropertyProblems } from "./suggest";
 
 export interface HostEntry {
   /** The key in `containers`. */
@@ -37,12 +37,7 @@ export function validateHost(input: unknown): HostValidation {
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   const known = Object.keys(NixosHostInputsSchema.shape);
-  for (const key of Object.keys(settings)) {
-    if (!known.includes(key)) {
-      const suggestion = nearestName(key, known);
-      errors.push({ path: [key], message: `unknown property${suggestion ? `; did you mean "${suggestion}"?` : `; known properties: ${known.join(", ")}`}` });
-    }
-  }
+  errors.push(...unknownPropertyProblems(Object.keys(settings), known));
   const hostSettings = Object.fromEntries(Object.entries(settings).filter(([k]) => known.includes(k) && k !== "connection"));
   const host = RebuildSettingsSchema.safeParse(withoutNulls(RebuildSettingsSchema, hostSettings));
   if (settings.connection === undefined) errors.push({ path: ["connection"], message: "is required" });

@@ -51,3 +51,13 @@ export function nearestName(unknown: string, known: readonly string[]): string |
 function leadingWord(name: string): string {
   return (name.match(/^[a-z0-9]+|^[A-Z][a-z0-9]*/)?.[0] ?? "").toLowerCase();
 }
+
+/** A problem for each of `keys` that is not `known`, with the nearest known name or the list of them. */
+export function unknownPropertyProblems(keys: readonly string[], known: readonly string[]): { path: string[]; message: string }[] {
+  return keys
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const suggestion = nearestName(key, known);
+      return { path: [key], message: `unknown property${suggestion ? `; did you mean "${suggestion}"?` : `; known properties: ${known.join(", ")}`}` };
+    });
+}

@@ -76,7 +76,7 @@ export function takeoverMessage(name: string, from: Owner, to: Owner | undefined
 
 export function leaveMessage(change: ContainerChange, other: Owner): string {
   if (change.owner && sameStack(change.owner, other)) {
-    return `${change.name}: left in place: another resource of this stack manages it now (${other.urn}; a rename, or a move into a NixosHost). Only ${change.owner.urn} leaves the state.`;
+    return `${change.name}: left in place: another resource of this stack manages it now (${other.urn}; a rename, or a move into a NixosHost or NixosFleet). Only ${change.owner.urn} leaves the state.`;
   }
   return `${change.name}: not removed from the host: it is managed by ${describeOwner(other)}, which took it over. It leaves this stack's state; the other stack's container keeps running.`;
 }

@@ -18,7 +18,7 @@ export interface RoundTally {
 
 export const newTally = (): RoundTally => ({ rebuilds: 0, rebuildMs: 0 });
 
-type Outcome = "created" | "updated" | "deleted" | "secrets rotated" | "failed";
+type Outcome = "created" | "updated" | "deleted" | "secrets rotated" | "left in place" | "failed";
 const PAST: Record<ContainerChange["kind"], Outcome> = { create: "created", update: "updated", delete: "deleted", secrets: "secrets rotated" };
 
 export class HostSummary {
@@ -33,7 +33,8 @@ export class HostSummary {
     return this.outcomes.size === 0;
   }
 
-  add(tally: RoundTally, settled: { change: ContainerChange; ok: boolean; retrying: boolean }[]): void {
+  /** `left`: a delete that let go of a container another resource manages now (it stays on the host). */
+  add(tally: RoundTally, settled: { change: ContainerChange; ok: boolean; retrying: boolean; left?: boolean }[]): void {
     this.rebuilds += tally.rebuilds;
     this.rebuildMs += tally.rebuildMs;
     // The first round saw the host before any change of this run.
@@ -41,7 +42,7 @@ export class HostSummary {
     for (const s of settled) {
       if (s.retrying) continue;
       if (tally.rebuilds > 0) this.actions.add(s.change.rebuildAction);
-      this.outcomes.set(s.change.name, { kind: s.change.kind, outcome: s.ok ? PAST[s.change.kind] : "failed" });
+      this.outcomes.set(s.change.name, { kind: s.change.kind, outcome: !s.ok ? "failed" : s.left ? "left in place" : PAST[s.change.kind] });
     }
   }
 
@@ -51,7 +52,15 @@ export class HostSummary {
     // Containers there before that this run did not touch (updates and deletes were among them).
     const touchedBefore = [...this.outcomes.values()].filter((x) => x.kind !== "create").length;
     const unchanged = this.managedBefore === undefined ? undefined : Math.max(0, this.managedBefore - touchedBefore);
-    const parts: [number | undefined, string][] = [[unchanged, "unchanged"], [count("created"), "created"], [count("updated"), "updated"], [count("secrets rotated"), "with secrets rotated"], [count("deleted"), "deleted"], [count("failed"), "failed"]];
+    const parts: [number | undefined, string][] = [
+      [unchanged, "unchanged"],
+      [count("created"), "created"],
+      [count("updated"), "updated"],
+      [count("secrets rotated"), "with secrets rotated"],
+      [count("deleted"), "deleted"],
+      [count("left in place"), "left in place"],
+      [count("failed"), "failed"],
+    ];
     const total = (unchanged ?? 0) + this.outcomes.size;
     const counts = parts.filter(([n]) => n !== undefined && n > 0).map(([n, what]) => `${n} ${what}`);
     return `${label}: ${rebuilds}, ${total} container${total === 1 ? "" : "s"}: ${counts.join(", ")}`;

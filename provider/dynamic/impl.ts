@@ -21,7 +21,7 @@ function release010Name(kind: KindName, op: keyof ResourceOps): string {
   const name = op === "delete" ? "remove" : op;
   return kind === "NixosHost" ? `host${name[0].toUpperCase()}${name.slice(1)}` : name;
 }
-for (const kind of Object.keys(fronts) as KindName[]) {
+for (const kind of ["NixosContainer", "NixosHost"] as const) {
   for (const op of Object.keys(fronts[kind]) as (keyof ResourceOps)[]) {
     (module.exports as Record<string, unknown>)[release010Name(kind, op)] = (...args: unknown[]) => (fronts[kind][op] as (...a: unknown[]) => unknown)(...args);
   }

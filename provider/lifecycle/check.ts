@@ -7,7 +7,7 @@
 import { renderContainerModule } from "../container/module";
 import { formatPath, type Problem } from "../inputs/problems";
 import type { Progress } from "../deploy/progress";
-import { declaredInputs, entryPath, ownerIn, unchecked } from "./codec";
+import { declaredInputs, entryPath, ownerIn, targeted, unchecked } from "./codec";
 import type { ResourceKind } from "./kinds";
 import type { DeclaredHost } from "./model";
 import { unknownPaths, UNKNOWN } from "./unknown";
@@ -28,12 +28,15 @@ export interface CheckOutcome {
   declared?: DeclaredHost[];
 }
 
-export function check(kind: ResourceKind, news: Props, progress: Progress): CheckOutcome {
-  const { values, raw, given } = unchecked(kind.shape, news);
+/** `olds`: the inputs of the last step, which a run limited to some hosts keeps for the others (codec.ts `targeted`). */
+export function check(kind: ResourceKind, news: Props, progress: Progress, olds: Props = {}): CheckOutcome {
+  const target = targeted(kind.shape, news, olds);
+  const { values, raw, given } = unchecked(kind.shape, target.news);
   const validation = kind.validate(raw);
+  const errors = [...target.problems, ...validation.errors];
   const unknown = unknownPaths(raw).map((p) => formatPath(p));
-  if (unknown.length > 0) return failed(values, certainProblems(validation.errors, unknown));
-  if (!validation.hosts) return failed(values, validation.errors);
+  if (unknown.length > 0) return failed(values, certainProblems(errors, unknown));
+  if (!validation.hosts || errors.length > 0) return failed(values, errors);
 
   for (const w of validation.warnings) progress.warn(`${formatPath(w.path)}: ${w.message}`);
   const problems: Problem[] = [];
@@ -41,13 +44,13 @@ export function check(kind: ResourceKind, news: Props, progress: Progress): Chec
     ...host,
     entries: host.entries.map(({ key, spec }) => {
       const module = renderContainerModule(spec);
-      const program = given.get(key);
-      if (typeof program === "string" && program !== UNKNOWN && program !== module) problems.push(nixConfigMismatch([...entryPath(kind.shape, key), "nixConfig"]));
+      const program = given.get(host.key)?.get(key);
+      if (typeof program === "string" && program !== UNKNOWN && program !== module) problems.push(nixConfigMismatch([...entryPath(kind.shape, host.key, key), "nixConfig"]));
       return { key, spec, module };
     }),
   }));
   if (problems.length > 0) return failed(values, problems);
-  return { inputs: declaredInputs(kind.shape, declared, ownerIn(news)), failures: [], problems: [], declared };
+  return { inputs: declaredInputs(kind.shape, declared, { owner: ownerIn(news), step: validation.step ?? {}, held: target.held }), failures: [], problems: [], declared };
 }
 
 function failed(values: Props, problems: Problem[]): CheckOutcome {

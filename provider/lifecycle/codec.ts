@@ -4,11 +4,16 @@
  * only, where the host-level settings sit in each resource shape, and which properties hold
  * secrets. Every other file of the lifecycle gets typed values from here.
  *
- * Two shapes of properties:
+ * Three shapes of properties:
  *   container  a NixosContainer: one container, flat, its host settings among its own
  *              (the container's entry key is "")
  *   host       a NixosHost: the host settings at the top, `containers` by key, each entry
  *              without the host settings
+ *   fleet      a NixosFleet: `hosts` by name, each shaped as a NixosHost but for its
+ *              connection, which sits beside it in `connections` by host name (a Pulumi
+ *              program holds a property with any secret in it secret as a whole, and the
+ *              containers' outputs under `hosts` must stay readable); the settings of the
+ *              step (maxParallelHosts, onlyHosts) at the top
  */
 import { createHash } from "node:crypto";
 import { validateContainer, type ContainerSpec } from "../container/validate";
@@ -18,18 +23,18 @@ import type { HostSettings } from "../container/host-validate";
 import type { Owner } from "../deploy/change";
 import { OwnerSchema } from "../deploy/ownership";
 import type { Problem } from "../inputs/problems";
-import type { DeclaredHost, Entry, Recorded, RecordedHost } from "./model";
+import type { DeclaredHost, Entry, Recorded, RecordedHost, StepSettings } from "./model";
 import { hostLabel } from "./identity";
 import { UNKNOWN } from "./unknown";
 
-export type Shape = "container" | "host";
+export type Shape = "container" | "host" | "fleet";
 type Props = Record<string, unknown>;
 
 /** Pulumi's own bookkeeping (`__provider`) and the SDK's hidden `__owner` are not inputs. */
 const isInternal = (key: string) => key.startsWith("__");
 
 /** Properties that carry credentials: secret in state (the SDK marks them, the plugin wraps them: `withSecretsMarked`). */
-export const SECRET_PROPERTIES = ["connection"] as const;
+export const SECRET_PROPERTIES = ["connection", "connections"] as const;
 
 /**
  * Secret values below the top level, by shape (`*` is any key): the content of each secret
@@ -40,6 +45,7 @@ export const SECRET_PROPERTIES = ["connection"] as const;
 export const SECRET_PATHS: Record<Shape, readonly (readonly string[])[]> = {
   container: [["secrets", "*", "value"]],
   host: [["containers", "*", "secrets", "*", "value"]],
+  fleet: [["hosts", "*", "containers", "*", "secrets", "*", "value"]],
 };
 
 /** Where a resource's properties hold secret values (SECRET_PATHS with each `*` spelled out). */
@@ -61,13 +67,18 @@ export function secretValuesIn(shape: Shape, props: Props): string[] {
 }
 
 /** Every connection a resource's properties hold, as given (whose credentials must never leave in an error). */
-export function connectionsIn(_shape: Shape, props: Props): unknown[] {
+export function connectionsIn(shape: Shape, props: Props): unknown[] {
+  if (shape === "fleet") return Object.values(connectionsOf(props));
   return props.connection === undefined ? [] : [props.connection];
 }
 
-/** Where a container's own properties sit in a resource: `nixConfig` of a NixosContainer, `containers.web.nixConfig` of a NixosHost. */
-export function entryPath(shape: Shape, key: string): string[] {
-  return shape === "container" ? [] : ["containers", key];
+/**
+ * Where a container's own properties sit in a resource: `nixConfig` of a NixosContainer,
+ * `containers.web.nixConfig` of a NixosHost, `hosts.h1.containers.web.nixConfig` of a NixosFleet.
+ */
+export function entryPath(shape: Shape, hostKey: string, key: string): string[] {
+  if (shape === "container") return [];
+  return shape === "host" ? ["containers", key] : ["hosts", hostKey, "containers", key];
 }
 
 /**
@@ -98,7 +109,45 @@ function containersIn(props: Props): Record<string, Props> {
   return c && typeof c === "object" && !Array.isArray(c) ? (c as Record<string, Props>) : {};
 }
 
+function hostsIn(props: Props): Record<string, Props> {
+  return isObject(props.hosts) ? (props.hosts as Record<string, Props>) : {};
+}
+
+function connectionsOf(props: Props): Props {
+  return isObject(props.connections) ? props.connections : {};
+}
+
+/** A fleet's hosts, each with its connection from `connections` put back: the host shape. */
+function hostsWithConnections(props: Props): Record<string, Props> {
+  const connections = connectionsOf(props);
+  return Object.fromEntries(Object.entries(hostsIn(props)).map(([key, h]) => [key, isObject(h) && connections[key] !== undefined ? { ...h, connection: connections[key] } : h]));
+}
+
+/** `{ hosts, connections }` of a fleet's properties, from hosts in the host shape. */
+function fleetProps(hosts: [string, Props][]): Props {
+  const apart = hosts.map(([key, h]) => {
+    const { connection, ...rest } = h;
+    return { key, rest, connection };
+  });
+  return { hosts: Object.fromEntries(apart.map((h) => [h.key, h.rest])), connections: Object.fromEntries(apart.map((h) => [h.key, h.connection])) };
+}
+
 const isObject = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The settings of a resource's step as its properties hold them (a NixosFleet's; checked by check or recorded). */
+export function stepSettingsIn(shape: Shape, props: Props): StepSettings {
+  if (shape !== "fleet") return {};
+  const { maxParallelHosts: max, onlyHosts: only } = props;
+  return {
+    ...(typeof max === "number" && max >= 1 && { maxParallelHosts: max }),
+    ...(Array.isArray(only) && only.every((h) => typeof h === "string") && { onlyHosts: only as string[] }),
+  };
+}
+
+/** `{ maxParallelHosts, onlyHosts }` to spread into properties; `recorded` leaves out what holds for one run only. */
+function stepProps(step: StepSettings, recorded: boolean): Props {
+  return { ...(step.maxParallelHosts !== undefined && { maxParallelHosts: step.maxParallelHosts }), ...(!recorded && step.onlyHosts !== undefined && { onlyHosts: step.onlyHosts }) };
+}
 
 // ---- check: from what the program sent -----------------------------------------------------
 
@@ -116,31 +165,66 @@ export interface Unchecked {
   values: Props;
   /** The same without any container's nixConfig: what is validated. */
   raw: Props;
-  /** Each container's nixConfig as the program rendered it, by entry key. */
-  given: Map<string, unknown>;
+  /** Each container's nixConfig as the program rendered it, by host key and entry key. */
+  given: Map<string, Map<string, unknown>>;
 }
 
 export function unchecked(shape: Shape, news: Props): Unchecked {
   const values = Object.fromEntries(Object.entries(news).filter(([k]) => !isInternal(k)));
-  const given = new Map<string, unknown>();
+  const given = new Map<string, Map<string, unknown>>();
   if (shape === "container") {
     const { nixConfig, ...raw } = values;
-    given.set("", nixConfig);
+    given.set("", new Map([["", nixConfig]]));
     return { values, raw, given };
   }
-  const containers = values.containers;
-  if (!isObject(containers)) return { values, raw: values, given };
-  const stripped: Props = {};
-  for (const [key, entry] of Object.entries(containers)) {
-    if (!isObject(entry)) {
-      stripped[key] = entry;
-      continue;
-    }
-    const { nixConfig, ...rest } = entry;
-    stripped[key] = rest;
-    given.set(key, nixConfig);
-  }
-  return { values, raw: { ...values, containers: stripped }, given };
+  if (shape === "host") return { values, raw: withoutModules(values, given, ""), given };
+  if (!isObject(values.hosts)) return { values, raw: values, given };
+  const hosts = Object.fromEntries(Object.entries(values.hosts).map(([key, host]) => [key, isObject(host) ? withoutModules(host, given, key) : host]));
+  return { values, raw: { ...values, hosts }, given };
+}
+
+/** A host's properties without its containers' nixConfig, which go to `given` under `hostKey`. */
+function withoutModules(host: Props, given: Map<string, Map<string, unknown>>, hostKey: string): Props {
+  if (!isObject(host.containers)) return host;
+  const modules = new Map<string, unknown>();
+  given.set(hostKey, modules);
+  const containers = Object.fromEntries(
+    Object.entries(host.containers).map(([key, entry]) => {
+      if (!isObject(entry)) return [key, entry];
+      const { nixConfig, ...rest } = entry;
+      modules.set(key, nixConfig);
+      return [key, rest];
+    }),
+  );
+  return { ...host, containers };
+}
+
+/**
+ * A run limited to some hosts (a NixosFleet's onlyHosts). The other hosts keep the inputs they
+ * had (`held`, from the old inputs, not validated again) or stay out if they had none, so
+ * neither the preview nor the state shows a change this run does not make; the next run
+ * without onlyHosts brings them. `news` is what is left to check: the named hosts.
+ */
+export function targeted(shape: Shape, news: Props, olds: Props): { news: Props; held: Record<string, Props>; problems: Problem[] } {
+  const { onlyHosts } = stepSettingsIn(shape, news);
+  if (onlyHosts === undefined) return { news, held: {}, problems: [] };
+  const names = new Set(onlyHosts);
+  const declared = hostsIn(news);
+  const had = hostsWithConnections(olds);
+  const known = [...new Set([...Object.keys(declared), ...Object.keys(had)])].sort();
+  const problems: Problem[] = onlyHosts.flatMap((name, i) =>
+    name in declared || name in had ? [] : [{ path: ["onlyHosts", i], message: `names no host of this fleet; its hosts: ${known.join(", ") || "none"}` }],
+  );
+  const pick = <T>(props: Record<string, T>, keep: (key: string) => boolean) => Object.fromEntries(Object.entries(props).filter(([key]) => keep(key)));
+  const named = (k: string) => names.has(k);
+  return { news: { ...news, hosts: pick(declared, named), connections: pick(connectionsOf(news), named) }, held: pick(had, (k) => !named(k)), problems };
+}
+
+export interface Answer {
+  owner: Owner | undefined;
+  step: StepSettings;
+  /** Hosts a targeted run leaves as they were (`targeted`): their old inputs, in the host shape. */
+  held: Record<string, Props>;
 }
 
 /**
@@ -162,14 +246,23 @@ export function withModulesUnknown(answer: Props, olds: Props): Props {
 }
 
 /** check's answer: the normalised inputs, each module rendered once, which create and update then use as they are. */
-export function declaredInputs(shape: Shape, hosts: DeclaredHost[], owner: Owner | undefined): Props {
+export function declaredInputs(shape: Shape, hosts: DeclaredHost[], answer: Answer): Props {
+  if (shape === "fleet") {
+    const all = [...Object.entries(answer.held), ...hosts.map((h): [string, Props] => [h.key, hostInputs(h)])];
+    return { ...fleetProps(all), ...stepProps(answer.step, false), ...owned(answer.owner) };
+  }
   const host = only(shape, hosts);
   if (shape === "container") {
     const entry = host.entries[0];
-    return { ...entry.spec, nixConfig: entry.module, ...owned(owner) };
+    return { ...entry.spec, nixConfig: entry.module, ...owned(answer.owner) };
   }
+  return { ...hostInputs(host), ...owned(answer.owner) };
+}
+
+/** A host's inputs in the host shape: its settings, and each container without them. */
+function hostInputs(host: DeclaredHost): Props {
   const containers = Object.fromEntries(host.entries.map((e) => [e.key, { ...withoutHostSettings(e.spec), nixConfig: e.module }]));
-  return { ...hostSettingsOf(host), containers, ...owned(owner) };
+  return { ...hostSettingsOf(host), containers };
 }
 
 // ---- create and update: from what check answered --------------------------------------------
@@ -198,11 +291,14 @@ export function declaredFrom(shape: Shape, checked: Props): DeclaredHost[] {
   const values = Object.fromEntries(Object.entries(checked).filter(([k]) => !isInternal(k)));
   if (shape === "container") {
     const entry = entryOf("", values, {});
-    return [{ ...hostSettingsOf(entry.spec), entries: [entry] }];
+    return [{ ...hostSettingsOf(entry.spec), key: "", entries: [entry] }];
   }
-  const settings = hostSettingsOf(values) as HostSettings;
-  const entries = Object.entries(containersIn(values)).map(([key, props]) => entryOf(key, props, settings));
-  return [{ ...settings, entries }];
+  const hostOf = (key: string, props: Props): DeclaredHost => {
+    const settings = hostSettingsOf(props) as HostSettings;
+    return { ...settings, key, entries: Object.entries(containersIn(props)).map(([name, entry]) => entryOf(name, entry, settings)) };
+  };
+  if (shape === "host") return [hostOf("", values)];
+  return Object.entries(hostsWithConnections(values)).map(([key, host]) => hostOf(key, host));
 }
 
 // ---- state: what the last step recorded -----------------------------------------------------
@@ -227,14 +323,18 @@ export function recordedFrom(shape: Shape, state: Props): RecordedHost[] {
     const { nixConfig: _module, ...raw } = inputsOnly(state);
     const spec = recordedSpec(raw, String(state.name));
     const recorded: Recorded = { key: "", spec, outputs: outputsIn(state) };
-    return [{ ...hostSettingsOf(spec), containers: [recorded] }];
+    return [{ ...hostSettingsOf(spec), key: "", containers: [recorded] }];
   }
-  const settings = recordedSettings(hostSettingsOf(inputsOnly(state)));
-  const containers = Object.entries(containersIn(state)).map(([key, entry]): Recorded => {
-    const { nixConfig: _module, ...raw } = inputsOnly(entry);
-    return { key, spec: recordedSpec({ ...raw, ...settings }, key), outputs: outputsIn(entry) };
-  });
-  return [{ ...settings, containers }];
+  const hostOf = (key: string, props: Props): RecordedHost => {
+    const settings = recordedSettings(hostSettingsOf(inputsOnly(props)));
+    const containers = Object.entries(containersIn(props)).map(([name, entry]): Recorded => {
+      const { nixConfig: _module, ...raw } = inputsOnly(entry);
+      return { key: name, spec: recordedSpec({ ...raw, ...settings }, name), outputs: outputsIn(entry) };
+    });
+    return { ...settings, key, containers };
+  };
+  if (shape === "host") return [hostOf("", state)];
+  return Object.entries(hostsWithConnections(state)).filter(([, h]) => isObject(h)).map(([key, host]) => hostOf(key, host));
 }
 
 /** A NixosHost's recorded settings, with today's defaults (as recordedSpec). */
@@ -243,33 +343,50 @@ function recordedSettings(raw: Props): HostSettings {
   return parsed.success ? parsed.data : (raw as HostSettings);
 }
 
-/** The state's properties (Pulumi's outputs) for the recorded hosts; undefined for a NixosContainer whose container is gone. */
-export function recordedState(shape: Shape, hosts: RecordedHost[], owner: Owner | undefined): Props | undefined {
+/**
+ * The state's properties (Pulumi's outputs) for the recorded hosts; undefined for a
+ * NixosContainer whose container is gone. `step`: the settings of the step that made it.
+ */
+export function recordedState(shape: Shape, hosts: RecordedHost[], owner: Owner | undefined, step: StepSettings = {}): Props | undefined {
+  const hostState = (host: RecordedHost): Props => {
+    const containers = Object.fromEntries(host.containers.map((r) => [r.key, withoutHostSettings({ ...r.spec, ...r.outputs })]));
+    return { ...hostSettingsOf(host), host: hostLabel(host.connection), containers };
+  };
+  if (shape === "fleet") return { ...fleetProps(hosts.map((h) => [h.key, hostState(h)])), ...stepProps(step, true), ...owned(owner) };
   const host = only(shape, hosts);
   if (shape === "container") {
     const r = host.containers[0];
     return r ? { ...r.spec, ...r.outputs, ...owned(owner) } : undefined;
   }
-  const containers = Object.fromEntries(host.containers.map((r) => [r.key, withoutHostSettings({ ...r.spec, ...r.outputs })]));
-  return { ...hostSettingsOf(host), host: hostLabel(host.connection), containers, ...owned(owner) };
+  return { ...hostState(host), ...owned(owner) };
 }
 
 /** The inputs as the hosts have them (refresh): each container's module as it is on its host. */
-export function recordedInputs(shape: Shape, hosts: RecordedHost[], owner: Owner | undefined): Props {
+export function recordedInputs(shape: Shape, hosts: RecordedHost[], owner: Owner | undefined, step: StepSettings = {}): Props {
+  const hostInputs = (host: RecordedHost): Props => {
+    const containers = Object.fromEntries(host.containers.map((r) => [r.key, { ...withoutHostSettings(r.spec), nixConfig: r.outputs.nixConfig }]));
+    return { ...hostSettingsOf(host), containers };
+  };
+  if (shape === "fleet") return { ...fleetProps(hosts.map((h) => [h.key, hostInputs(h)])), ...stepProps(step, true), ...owned(owner) };
   const host = only(shape, hosts);
   if (shape === "container") {
     const r = host.containers[0];
     return { ...r.spec, nixConfig: r.outputs.nixConfig, ...owned(owner) };
   }
-  const containers = Object.fromEntries(host.containers.map((r) => [r.key, { ...withoutHostSettings(r.spec), nixConfig: r.outputs.nixConfig }]));
-  return { ...hostSettingsOf(host), containers, ...owned(owner) };
+  return { ...hostInputs(host), ...owned(owner) };
 }
 
-/** The inputs of a state or input object, for comparing the two (diff). */
+/**
+ * The inputs of a state or input object, for comparing the two (diff). A fleet's onlyHosts is
+ * no change: it only says which hosts this run may touch.
+ */
 export function comparable(shape: Shape, props: Props): Props {
   const inputs = inputsOnly(props);
+  const host = (h: Props): Props => ({ ...h, containers: Object.fromEntries(Object.entries(containersIn(h)).map(([k, c]) => [k, isObject(c) ? inputsOnly(c) : c])) });
   if (shape === "container") return inputs;
-  return { ...inputs, containers: Object.fromEntries(Object.entries(containersIn(inputs)).map(([k, c]) => [k, isObject(c) ? inputsOnly(c) : c])) };
+  if (shape === "host") return host(inputs);
+  const { onlyHosts: _once, connections: _apart, ...rest } = inputs;
+  return { ...rest, hosts: Object.fromEntries(Object.entries(hostsWithConnections(inputs)).map(([k, h]) => [k, isObject(h) ? host(inputsOnly(h)) : h])) };
 }
 
 function only<T>(shape: Shape, hosts: T[]): T {

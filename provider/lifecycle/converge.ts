@@ -1,13 +1,18 @@
 /**
- * converge: carry out a plan on its hosts, all at once, each host in one round of the engine
- * (provider/deploy: one connection, one nixos-rebuild, culprits isolated), and record what every
- * container now runs. Each container settles on its own: a failed change leaves what its host
- * still runs (the previous record, or none); a change that failed after the host took its
- * module is recorded with a blank configHash, so the next run applies it again.
+ * converge: carry out a plan on its hosts, all at once (or maxParallelHosts at a time), each
+ * host in one round of the engine (provider/deploy: one connection, one nixos-rebuild, culprits
+ * isolated), and record what every container now runs. Hosts with nothing to change are not
+ * contacted. Each container settles on its own, and each host: a host that cannot be reached
+ * fails its own changes only. A failed change leaves what its host still runs (the previous
+ * record, or none); a change that failed after the host took its module is recorded with a
+ * blank configHash, so the next run applies it again.
  */
 import { wasApplied } from "../errors";
 import type { ChangeOutcome, ContainerChange, Owner } from "../deploy/change";
+import { silentProgress, type Progress } from "../deploy/progress";
 import type { LifecycleContext } from "./context";
+import { hostLabel } from "./identity";
+import { atMost } from "./limit";
 import { recordOf, type HostSettings, type Recorded, type RecordedHost } from "./model";
 import type { HostPlan, Step } from "./plan";
 import { DRIFTED, markedSecrets, secretChanges } from "./secrets";
@@ -23,19 +28,37 @@ export interface HostOutcome {
   /** How many container changes went to the host (kept containers do not). */
   changes: number;
   failures: Failed[];
+  /** The host left the resource and runs none of its containers any more: nothing to record. */
+  gone: boolean;
 }
 
 export interface ConvergeOptions {
   owner?: Owner;
   /** Join the burst of changes other resources bring to the same host (kinds.ts joinsBurst). */
   joinBurst: boolean;
+  /** At most this many hosts at once; undefined: every host at once. */
+  maxParallelHosts?: number;
+  /** The resource's reporter: how many of its hosts are done, while several converge. */
+  progress?: Progress;
 }
 
-export function converge(ctx: LifecycleContext, plans: HostPlan[], options: ConvergeOptions): Promise<HostOutcome[]> {
-  return Promise.all(plans.map((p) => convergeHost(ctx, p, options)));
+export async function converge(ctx: LifecycleContext, plans: HostPlan[], options: ConvergeOptions): Promise<HostOutcome[]> {
+  const changing = plans.filter((p) => !p.held && p.steps.some((s) => s.kind !== "keep")).length;
+  const progress = options.progress ?? silentProgress;
+  let done = 0;
+  let failed = 0;
+  return atMost(options.maxParallelHosts, plans, async (p) => {
+    const outcome = await convergeHost(ctx, p, options);
+    if (outcome.changes === 0 || changing < 2) return outcome;
+    done++;
+    if (outcome.failures.length > 0) failed++;
+    progress.status(`${done} of ${changing} hosts done${failed > 0 ? `, ${failed} with failures` : ""} (last: ${hostLabel(p.settings.connection)})`);
+    return outcome;
+  });
 }
 
 async function convergeHost(ctx: LifecycleContext, plan: HostPlan, options: ConvergeOptions): Promise<HostOutcome> {
+  if (plan.held) return { host: plan.held, changes: 0, failures: [], gone: false };
   const changes = plan.steps.filter((s) => s.kind !== "keep").map((s) => changeFor(s, plan.settings, options.owner));
   const outcomes: ChangeOutcome[] =
     changes.length === 0
@@ -46,11 +69,12 @@ async function convergeHost(ctx: LifecycleContext, plan: HostPlan, options: Conv
           .catch((e: unknown) => changes.map((c) => ({ name: c.name, error: e as Error })));
   const byName = new Map(outcomes.map((o) => [o.name, o]));
   const containers = plan.steps.map((s) => recordAfter(s, byName.get(nameOf(s)))).filter((r): r is Recorded => r !== undefined);
-  const { connection, rebuildAction, rebuildTimeoutSeconds } = plan.settings;
+  const { key, connection, rebuildAction, rebuildTimeoutSeconds } = plan.settings;
   return {
-    host: { connection, rebuildAction, rebuildTimeoutSeconds, containers },
+    host: { key, connection, rebuildAction, rebuildTimeoutSeconds, containers },
     changes: changes.length,
     failures: outcomes.filter((o) => o.error).map((o) => ({ name: o.name, error: o.error! })),
+    gone: plan.leaving === true && containers.length === 0,
   };
 }
 

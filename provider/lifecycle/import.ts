@@ -100,7 +100,7 @@ async function imported(kind: ResourceKind, ctx: LifecycleContext, name: string,
   // The state's owner is the host's record when it is this stack's (a lost state, a resource
   // renamed): a later delete then matches it; the next change records this resource.
   const recorded = recordOf("", spec, state.module, state);
-  const props = recordedState(kind.shape, [{ ...spec, containers: [recorded] }], state.owner ?? owner)!;
+  const props = recordedState(kind.shape, [{ ...spec, key: "", containers: [recorded] }], state.owner ?? owner)!;
   return { id: resourceId(spec.connection, name), props, inputs: { ...reading.inputs, connection: minimal(named) } };
 }
 

@@ -1,21 +1,33 @@
 /**
- * The resource kinds: what differs between a NixosContainer and a NixosHost, and nothing more.
- * Both are a set of hosts to the core; a NixosContainer is one host with one container.
+ * The resource kinds: what differs between a NixosContainer, a NixosHost and a NixosFleet, and
+ * nothing more. All are a set of hosts to the core; a NixosContainer is one host with one
+ * container, a NixosFleet many hosts in one Pulumi step.
  */
 import { validateContainer, type Problem } from "../container/validate";
 import { validateHost, type HostSpec } from "../container/host-validate";
+import { validateFleet } from "../container/fleet-validate";
 import { hostSettingsOf } from "../container/host-schema";
-import type { Connection } from "../inputs/connection";
+import type { Owner } from "../deploy/change";
 import type { Shape } from "./codec";
 import { hostLabel, resourceId } from "./identity";
+import type { DeclaredHost, StepSettings } from "./model";
+
+export interface Validated {
+  /** The hosts, each with its key in the resource ("" for a resource of one host). */
+  hosts?: (HostSpec & { key: string })[];
+  /** The settings of the step (a NixosFleet's). */
+  step?: StepSettings;
+  errors: Problem[];
+  warnings: Problem[];
+}
 
 export interface ResourceKind {
   /** The Pulumi type name. */
-  name: "NixosContainer" | "NixosHost";
+  name: "NixosContainer" | "NixosHost" | "NixosFleet";
   /** Where things sit in its properties (codec.ts). */
   shape: Shape;
   /** Every problem at its property path; the hosts when there is none. */
-  validate(raw: Record<string, unknown>): { hosts?: HostSpec[]; errors: Problem[]; warnings: Problem[] };
+  validate(raw: Record<string, unknown>): Validated;
   /** Properties whose change replaces the resource, deleting first (the same name cannot exist twice on one host). */
   identity: string[];
   /**
@@ -31,11 +43,19 @@ export interface ResourceKind {
   changedAnswer: true | undefined;
   /**
    * When a failed step hands Pulumi the resource's state (a partial failure, whose reasons
-   * Pulumi lists one per container): always for a NixosHost, whose other containers may have
-   * changed; for a NixosContainer only when its host now runs something else than before.
+   * Pulumi lists one per container): always for a NixosHost or NixosFleet, whose other
+   * containers may have changed; for a NixosContainer only when its host now runs something
+   * else than before.
    */
   partialState: "always" | "when changed";
-  id(connection: Connection, names: string[]): string;
+  /**
+   * A refresh that cannot read some hosts: "fail" (a resource of one host), or "keep" their
+   * last record with a warning and refresh the others (a NixosFleet; it fails when no host
+   * could be read).
+   */
+  unreadHosts: "fail" | "keep";
+  /** The resource's id, from what create is given. */
+  id(hosts: DeclaredHost[], owner: Owner | undefined): string;
 }
 
 export const NixosContainer: ResourceKind = {
@@ -43,13 +63,14 @@ export const NixosContainer: ResourceKind = {
   shape: "container",
   validate(raw) {
     const { spec, errors, warnings } = validateContainer(raw);
-    return { errors, warnings, hosts: spec && [{ ...hostSettingsOf(spec), entries: [{ key: "", spec }] }] };
+    return { errors, warnings, hosts: spec && [{ ...hostSettingsOf(spec), key: "", entries: [{ key: "", spec }] }] };
   },
   identity: ["name", "connection.host", "connection.port"],
   joinsBurst: true,
   changedAnswer: true,
   partialState: "when changed",
-  id: (connection, [name]) => resourceId(connection, name),
+  unreadHosts: "fail",
+  id: ([host]) => resourceId(host.connection, host.entries[0].spec.name),
 };
 
 export const NixosHost: ResourceKind = {
@@ -57,16 +78,39 @@ export const NixosHost: ResourceKind = {
   shape: "host",
   validate(raw) {
     const { spec, errors, warnings } = validateHost(raw);
-    return { errors, warnings, hosts: spec && [spec] };
+    return { errors, warnings, hosts: spec && [{ ...spec, key: "" }] };
   },
   identity: ["connection.host", "connection.port"],
   joinsBurst: false,
   changedAnswer: undefined,
   partialState: "always",
-  id: (connection) => hostLabel(connection),
+  unreadHosts: "fail",
+  id: ([host]) => hostLabel(host.connection),
 };
 
-export const KINDS = { NixosContainer, NixosHost } as const;
+/**
+ * Many hosts in one Pulumi step: its hosts converge at once inside it (up to
+ * maxParallelHosts), whatever Pulumi's --parallel is. A host whose address changes is another
+ * host: the plan removes the containers from the old one and creates them on the new one, in
+ * the same step, so nothing replaces the resource.
+ */
+export const NixosFleet: ResourceKind = {
+  name: "NixosFleet",
+  shape: "fleet",
+  validate(raw) {
+    const { spec, errors, warnings } = validateFleet(raw);
+    return { errors, warnings, hosts: spec?.hosts, step: spec && { maxParallelHosts: spec.maxParallelHosts, onlyHosts: spec.onlyHosts } };
+  },
+  identity: [],
+  joinsBurst: false,
+  changedAnswer: undefined,
+  partialState: "always",
+  unreadHosts: "keep",
+  // The resource's own name (the last part of its URN): a fleet has no single host to name it by.
+  id: (_hosts, owner) => owner?.urn.slice(owner.urn.lastIndexOf("::") + 2) || "fleet",
+};
+
+export const KINDS = { NixosContainer, NixosHost, NixosFleet } as const;
 export type KindName = keyof typeof KINDS;
 
 /** The type token Pulumi gives a kind's dynamic resources (`pulumi-nodejs:dynamic/<module>:<type>`). */

@@ -1,7 +1,8 @@
 /**
  * The typed values the lifecycle core works on. Every resource kind is a set of hosts: a
  * NixosContainer is one host with one container, a NixosHost one host with all of its
- * containers. The codec (codec.ts) turns Pulumi's property bags into these and back.
+ * containers, a NixosFleet many hosts. The codec (codec.ts) turns Pulumi's property bags
+ * into these and back.
  *
  *   Declared  what the program asks for: per host its settings and its containers, each
  *             validated and its module rendered once (check)
@@ -27,6 +28,8 @@ export interface Entry {
 }
 
 export interface DeclaredHost extends HostSettings {
+  /** The host's name in its resource (a NixosFleet's `hosts`); "" for a resource of one host. */
+  key: string;
   entries: Entry[];
 }
 
@@ -38,7 +41,20 @@ export interface Recorded {
 }
 
 export interface RecordedHost extends HostSettings {
+  /** As DeclaredHost.key. */
+  key: string;
   containers: Recorded[];
+}
+
+/**
+ * How a resource's step runs, set on the resource as a whole (a NixosFleet's): never what a
+ * host runs. `onlyHosts` is for one run only, so the state does not record it.
+ */
+export interface StepSettings {
+  /** At most this many hosts at once; undefined: all. */
+  maxParallelHosts?: number;
+  /** Converge only the hosts of these names; undefined: every host. */
+  onlyHosts?: string[];
 }
 
 /** The record of a container whose host reported `state` after `module` was declared for it. */

@@ -47,20 +47,30 @@ export type Step =
   | { kind: "update" | "secrets" | "keep"; entry: Entry; old: Recorded }
   | { kind: "delete"; old: Recorded };
 
-/** One host's part of a step: the settings of its round and what happens to each container. */
+/**
+ * One host's part of a step: the settings of its round and what happens to each container;
+ * or, for a host a targeted run leaves alone, its record as it is (`held`).
+ */
 export interface HostPlan {
-  settings: HostSettings;
+  settings: HostSettings & { key: string };
   steps: Step[];
+  held?: RecordedHost;
+  /** A host no longer declared: once its containers are gone, the state forgets it. */
+  leaving?: true;
 }
 
 /**
  * What to do on every host to go from what the state records to what is declared. Hosts are
  * matched by address and port; containers by name. A container is kept when the host has
  * exactly its module (configHash is blank after a failed apply) and no takeover is asked for.
+ * `onlyHosts` (a targeted run) names the hosts that may change; the others are held as
+ * recorded, and a declared host not named waits for a later run.
  */
-export function plan(recorded: RecordedHost[], declared: DeclaredHost[]): HostPlan[] {
-  const before = new Map(recorded.map((h) => [hostLabel(h.connection), h]));
-  const plans: HostPlan[] = declared.map((host) => {
+export function plan(recorded: RecordedHost[], declared: DeclaredHost[], onlyHosts?: string[]): HostPlan[] {
+  const targeted = (key: string) => onlyHosts === undefined || onlyHosts.includes(key);
+  const held: HostPlan[] = recorded.filter((h) => !targeted(h.key)).map((h) => ({ settings: h, steps: [], held: h }));
+  const before = new Map(recorded.filter((h) => targeted(h.key)).map((h) => [hostLabel(h.connection), h]));
+  const plans: HostPlan[] = declared.filter((h) => targeted(h.key)).map((host) => {
     const old = before.get(hostLabel(host.connection));
     before.delete(hostLabel(host.connection));
     const byName = new Map((old?.containers ?? []).map((r) => [r.spec.name, r]));
@@ -75,8 +85,8 @@ export function plan(recorded: RecordedHost[], declared: DeclaredHost[]): HostPl
     return { settings: host, steps };
   });
   // Hosts no longer declared: every container they had goes.
-  for (const old of before.values()) plans.push({ settings: old, steps: old.containers.map((was) => ({ kind: "delete", old: was })) });
-  return plans;
+  for (const old of before.values()) plans.push({ settings: old, steps: old.containers.map((was) => ({ kind: "delete", old: was })), leaving: true });
+  return [...plans, ...held];
 }
 
 function unchanged(old: Recorded, entry: Entry): boolean {

@@ -9,7 +9,7 @@ import { InputError, PartialFailure, ProviderError } from "../errors";
 import { silentProgress, type Progress } from "../deploy/progress";
 import { hostLabel } from "./identity";
 import { check, type CheckOutcome } from "./check";
-import { canonicalJson as canonical, connectionsIn, secretValuesIn, declaredFrom, inputsDigest, ownerIn, recordedFrom, recordedInputs, recordedState } from "./codec";
+import { canonicalJson as canonical, connectionsIn, declaredFrom, inputsDigest, ownerIn, recordedFrom, recordedInputs, recordedState, secretValuesIn, stepSettingsIn } from "./codec";
 import type { LifecycleContext, Redactor } from "./context";
 import { converge, type HostOutcome } from "./converge";
 import type { ResourceKind } from "./kinds";
@@ -61,9 +61,15 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
   /** Converge from what the state records to what is declared; the new state, or a failure that carries it. */
   async function step(recorded: RecordedHost[], declared: DeclaredHost[], inputs: Props, prior: Props | undefined) {
     const owner = ownerIn(inputs);
-    const outcomes = await converge(ctx, plan(recorded, declared), { owner, joinBurst: kind.joinsBurst });
-    const state = recordedState(kind.shape, outcomes.map((o) => o.host), owner);
-    const id = kind.id(declared[0].connection, declared[0].entries.map((e) => e.spec.name));
+    const settings = stepSettingsIn(kind.shape, inputs);
+    const outcomes = await converge(ctx, plan(recorded, declared, settings.onlyHosts), {
+      owner,
+      joinBurst: kind.joinsBurst,
+      maxParallelHosts: settings.maxParallelHosts,
+      progress: progressFor(inputs),
+    });
+    const state = recordedState(kind.shape, outcomes.filter((o) => !o.gone).map((o) => o.host), owner, settings);
+    const id = kind.id(declared, owner);
     const failure = failureOf(kind, outcomes, "applying");
     if (!failure) return { id, outs: state! };
     // Pulumi records the state of a partial step (reference pulumi.md 9) and lists its reasons.
@@ -75,8 +81,8 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
   }
 
   return {
-    check: (_olds, news) => {
-      const checked = check(kind, news, progressFor(news));
+    check: (olds, news) => {
+      const checked = check(kind, news, progressFor(news), olds);
       if (checked.declared) accepted.add(inputsDigest(checked.inputs));
       return checked;
     },
@@ -87,13 +93,24 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
     read: (id, props) =>
       guarded(props, async () => {
         const owner = ownerIn(props);
-        const found = await read(ctx, recordedFrom(kind.shape, props), owner, id, progressFor(props));
-        const state = recordedState(kind.shape, found, owner);
-        return state ? { id, props: state, inputs: recordedInputs(kind.shape, found, owner) } : {};
+        const settings = stepSettingsIn(kind.shape, props);
+        const recorded = recordedFrom(kind.shape, props);
+        const found = await read(ctx, recorded, owner, id, progressFor(props), settings.maxParallelHosts);
+        if (found.unread.length > 0 && (kind.unreadHosts === "fail" || found.unread.length === recorded.length)) throw found.unread[0].error;
+        for (const { host, error } of found.unread) {
+          progressFor(props).warn(`${hostLabel(host.connection)}: could not be read (${error.message}); its ${host.containers.length} container${host.containers.length === 1 ? "" : "s"} keep the last record. The other hosts were refreshed.`);
+        }
+        const state = recordedState(kind.shape, found.hosts, owner, settings);
+        return state ? { id, props: state, inputs: recordedInputs(kind.shape, found.hosts, owner, settings) } : {};
       }),
     delete: (_id, props) =>
       guarded(props, async () => {
-        const outcomes = await converge(ctx, plan(recordedFrom(kind.shape, props), []), { owner: ownerIn(props), joinBurst: kind.joinsBurst });
+        const outcomes = await converge(ctx, plan(recordedFrom(kind.shape, props), []), {
+          owner: ownerIn(props),
+          joinBurst: kind.joinsBurst,
+          maxParallelHosts: stepSettingsIn(kind.shape, props).maxParallelHosts,
+          progress: progressFor(props),
+        });
         const failure = failureOf(kind, outcomes, "removing");
         if (failure) throw failure.error;
       }),
@@ -108,7 +125,8 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
 function failureOf(kind: ResourceKind, outcomes: HostOutcome[], doing: string): { error: Error; reasons: string[] } | undefined {
   const failed = outcomes.filter((o) => o.failures.length > 0);
   if (failed.length === 0) return undefined;
-  const reasons = failed.flatMap((o) => o.failures.map((f) => `${f.name}: ${f.error.message}`));
+  // Pulumi lists the reasons, one per container: a fleet's name their host too (`host1/web: …`).
+  const reasons = failed.flatMap((o) => o.failures.map((f) => `${o.host.key ? `${o.host.key}/` : ""}${f.name}: ${f.error.message}`));
   if (kind.shape === "container") return { error: failed[0].failures[0].error, reasons: [failed[0].failures[0].error.message] };
   const lines = failed.flatMap((o) => {
     const label = hostLabel(o.host.connection);

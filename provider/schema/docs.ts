@@ -70,6 +70,11 @@ export function renderOptionsMarkdown(schema: PackageSchema, headingLevel = 2): 
     "",
     ...propertyRows(Object.fromEntries(Object.entries(schema.config.variables).map(([k, v]) => [`nixos:${k}`, v])), [], schema, false),
   ];
+  // The resources that hold several containers (NixosHost) or hosts (NixosFleet): their own inputs.
+  for (const [token, other] of Object.entries(schema.resources).slice(1)) {
+    const kind = token.split(":").pop();
+    lines.push("", `${h} ${kind} inputs`, "", other.description, "", ...propertyRows(other.inputProperties, other.requiredInputs, schema, false));
+  }
   for (const [token, type] of Object.entries(schema.types)) {
     if (!("properties" in type)) continue;
     const object = type as ObjectTypeSpec;

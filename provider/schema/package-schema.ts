@@ -18,6 +18,7 @@ import {
 import { SecretFileSchema } from "../container/secrets";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
+import { NixosFleetInputsSchema, FleetHostSchema } from "../container/fleet-schema";
 import { ProviderConfigSchema } from "../inputs/provider-config";
 import { TypeRegistry, objectProperties, holdsSecret, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
 
@@ -26,6 +27,7 @@ export const PACKAGE = "nixos";
 export const resourceToken = (kind: string) => `${PACKAGE}:index:${kind}`;
 export const RESOURCE_TOKEN = resourceToken("NixosContainer");
 export const HOST_RESOURCE_TOKEN = resourceToken("NixosHost");
+export const FLEET_RESOURCE_TOKEN = resourceToken("NixosFleet");
 
 /** The names the generated SDKs (sdks/, tools/pulumi-codegen) are published under. */
 export const SDK_NAMES = {
@@ -77,9 +79,11 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
   registry.name(UpdateStrategySchema, "UpdateStrategy");
 
   registry.name(HostContainerSchema, "HostContainer");
+  registry.name(FleetHostSchema, "FleetHost");
 
   const inputs = objectProperties(registry, NixosContainerInputsSchema);
   const hostInputs = objectProperties(registry, NixosHostInputsSchema);
+  const fleetInputs = objectProperties(registry, NixosFleetInputsSchema);
   const outputs = objectProperties(registry, NixosContainerOutputsSchema);
   // A dynamic provider echoes its inputs as outputs; outputs of its own win.
   const properties = { ...inputs.properties, ...outputs.properties };
@@ -126,6 +130,28 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
         inputProperties: secretWhole(hostInputs.properties, types),
         requiredInputs: hostInputs.required,
       },
+      [FLEET_RESOURCE_TOKEN]: {
+        description:
+          "Many NixOS hosts and their containers as one resource: one Pulumi step converges every changed host at once (up to maxParallelHosts), each with one SSH connection and one nixos-rebuild, whatever Pulumi's --parallel is. Each host's state is reported under hosts.<name> (as a NixosHost's), its connection under connections.<name>.",
+        properties: {
+          maxParallelHosts: fleetInputs.properties.maxParallelHosts,
+          hosts: {
+            type: "object",
+            additionalProperties: { type: "object", additionalProperties: { $ref: "pulumi.json#/Any" } },
+            description:
+              "Every host by name: its rebuild settings, host (as host or host:port) and containers (each with its inputs and the NixosContainer outputs), as a NixosHost reports them, without the connection.",
+          },
+          connections: {
+            type: "object",
+            additionalProperties: { $ref: "#/types/nixos:index:Connection" },
+            secret: true,
+            description: "Each host's connection, by host name.",
+          },
+        },
+        required: ["connections", "hosts"],
+        inputProperties: secretWhole(fleetInputs.properties, types),
+        requiredInputs: fleetInputs.required,
+      },
     },
     language: {
       nodejs: {
@@ -134,6 +160,7 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
         // The types the hand-written SDK's dynamic provider registers (sdk/), for moving to the plugin.
         dynamicResourceType: "pulumi-nodejs:dynamic/nixos:NixosContainer",
         dynamicHostResourceType: "pulumi-nodejs:dynamic/nixos:NixosHost",
+        dynamicFleetResourceType: "pulumi-nodejs:dynamic/nixos:NixosFleet",
       },
       python: { packageName: SDK_NAMES.python, pythonRequires: ">=3.10", pyproject: { enabled: true } },
       go: { importBasePath: `${SDK_NAMES.goModule}/${PACKAGE}` },

@@ -10,6 +10,11 @@ export type NixosContainer = import("./nixosContainer").NixosContainer;
 export const NixosContainer: typeof import("./nixosContainer").NixosContainer = null as any;
 utilities.lazyLoad(exports, ["NixosContainer"], () => require("./nixosContainer"));
 
+export { NixosFleetArgs } from "./nixosFleet";
+export type NixosFleet = import("./nixosFleet").NixosFleet;
+export const NixosFleet: typeof import("./nixosFleet").NixosFleet = null as any;
+utilities.lazyLoad(exports, ["NixosFleet"], () => require("./nixosFleet"));
+
 export { NixosHostArgs } from "./nixosHost";
 export type NixosHost = import("./nixosHost").NixosHost;
 export const NixosHost: typeof import("./nixosHost").NixosHost = null as any;
@@ -39,6 +44,8 @@ const _module = {
         switch (type) {
             case "nixos:index:NixosContainer":
                 return new NixosContainer(name, <any>undefined, { urn })
+            case "nixos:index:NixosFleet":
+                return new NixosFleet(name, <any>undefined, { urn })
             case "nixos:index:NixosHost":
                 return new NixosHost(name, <any>undefined, { urn })
             default:

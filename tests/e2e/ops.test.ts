@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Fleet, startFleet } from "../hosts/helpers";
 import { PulumiStack } from "../support/pulumi-cli";
-import { CONTAINER_TYPE, HOST_TYPE } from "../../provider/cli/ops/targets";
+import { CONTAINER_TYPE, FLEET_TYPE } from "../../provider/cli/ops/targets";
 
 const ROOT = join(__dirname, "..", "..");
 const PROJECT = join(ROOT, "examples", "fleet");
@@ -98,8 +98,8 @@ describe("ls", () => {
     const r = cli("ls");
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0].split(/\s+/)).toEqual(["HOST", "NAME", "STATUS", "ADDRESS", "SYSTEM", "DRIFT"]);
-    // examples/fleet is made of NixosHost resources (the Fleet builds one per host).
-    expect(JSON.parse(stack.exportState()).deployment.resources.filter((r: { type: string }) => r.type === HOST_TYPE)).toHaveLength(3);
+    // examples/fleet is one NixosFleet resource (the Fleet builds it), holding the three hosts.
+    expect(JSON.parse(stack.exportState()).deployment.resources.filter((r: { type: string }) => r.type === FLEET_TYPE)).toHaveLength(1);
     const table = rows(r.stdout).map(([host, name, status, address, , drift]) => [host, name, status, address, drift]);
     expect(table).toEqual([
       ["host1", "api", "up", "10.231.2.2", "no"],

@@ -209,7 +209,7 @@ it("moving a stack's NixosContainer into a NixosHost: the NixosHost records itse
   config(teama, "front", "host");
   const moved = teama.up();
   expect({ code: moved.code, out: moved.code === 0 ? "" : moved.all }).toEqual({ code: 0, out: "" });
-  expect(moved.all).toMatch(new RegExp(`legacy: left in place: another resource of this stack manages it now \\(${escaped(HOST_URN("teama"))}; a rename, or a move into a NixosHost\\)\\. Only ${escaped(urn("teama", "legacy"))} leaves the state`));
+  expect(moved.all).toMatch(new RegExp(`legacy: left in place: another resource of this stack manages it now \\(${escaped(HOST_URN("teama"))}; a rename, or a move into a NixosHost or NixosFleet\\)\\. Only ${escaped(urn("teama", "legacy"))} leaves the state`));
   expect(moved.all).not.toMatch(/taking it over/);
   expect(ownerOnHost("legacy")).toEqual({ organization: "organization", project: "owners", stack: "teama", urn: HOST_URN("teama") });
   expect(snapshot(fleet, 1).moduleText.legacy).toBe(before);

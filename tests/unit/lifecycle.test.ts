@@ -102,7 +102,7 @@ describe("diff in preview, with values not known yet", () => {
 describe("the dynamic providers' serialized text", () => {
   // Pulumi stores it in every resource's state and runs the stored text for refresh and delete:
   // a change here changes every state, and old texts must keep working (provider/dynamic/impl.ts).
-  it.each(["NixosContainer", "NixosHost"] as const)("%s: only the kind and operation names, as pinned", async (kind) => {
+  it.each(["NixosContainer", "NixosHost", "NixosFleet"] as const)("%s: only the kind and operation names, as pinned", async (kind) => {
     const provider = providerFor(kind);
     const text = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
     expect(text).toBe(readFileSync(join(__dirname, "golden", `dynamic-provider-${kind}.js`), "utf8"));

@@ -1,10 +1,10 @@
 /**
  * The stack reader of the operations commands (provider/cli/ops/targets.ts,
- * resolve.ts): both resource shapes that hold containers, Pulumi's secret
+ * resolve.ts): the three resource shapes that hold containers, Pulumi's secret
  * envelopes as `pulumi stack export --show-secrets` prints them, and names.
  * tests/e2e/ops.test.ts reads a real stack through the real CLI.
  */
-import { CONTAINER_TYPE, HOST_TYPE, StateError, targetsFromState } from "../../provider/cli/ops/targets";
+import { CONTAINER_TYPE, FLEET_TYPE, HOST_TYPE, StateError, targetsFromState } from "../../provider/cli/ops/targets";
 import { NameError, resolveAll, resolveOne } from "../../provider/cli/ops/resolve";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -52,6 +52,27 @@ describe("targetsFromState", () => {
       ["host2", "10.0.0.2:2222", "cache", null, "sha256:3"],
     ]);
     expect(targets[0].connection.privateKey).toBe(KEY);
+  });
+
+  it("reads NixosFleet resources: per host its name, its connection from `connections`, one target per container", () => {
+    const fleet = {
+      urn: `urn:pulumi:dev::proj::nixos:index:Fleet$${FLEET_TYPE}::fleet`,
+      type: FLEET_TYPE,
+      outputs: {
+        hosts: {
+          web1: { host: "10.0.0.1", containers: { web: { name: "web", configHash: "sha256:4", status: "up", systemPath: "/nix/store/w", ipAddress: null } } },
+          db1: { host: "10.0.0.2:2222", containers: { db: { name: "db", configHash: "sha256:5", status: "down", systemPath: null, ipAddress: "10.1.0.3" } } },
+        },
+        connections: secret({ web1: conn("10.0.0.1"), db1: { ...conn("10.0.0.2"), port: 2222 } }),
+      },
+    };
+    const targets = targetsFromState(state([fleet]));
+    expect(targets.map((t) => [t.host, t.hostLabel, t.name, t.deployed.status, t.deployed.ipAddress])).toEqual([
+      ["db1", "10.0.0.2:2222", "db", "down", "10.1.0.3"],
+      ["web1", "10.0.0.1", "web", "up", null],
+    ]);
+    expect(targets[1].connection).toEqual(conn("10.0.0.1"));
+    expect(targets[1].urn).toBe(fleet.urn);
   });
 
   it("skips resources pending deletion and other types", () => {

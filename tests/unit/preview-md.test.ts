@@ -573,3 +573,39 @@ describe("renderPreviewMarkdown of a NixosHost", () => {
     expect(deleted.split("\n")[0]).toBe("**1 to delete** across 1 host");
   });
 });
+
+describe("renderPreviewMarkdown of a NixosFleet", () => {
+  const FLEET_URN = "urn:pulumi:dev::proj::nixos:index:Fleet$pulumi-nodejs:dynamic/nixos:NixosFleet::fleet";
+  type Entries = Record<string, Record<string, unknown>>;
+  /** A fleet's state: its hosts (containers by key) and, beside them, their connections. */
+  const fleetState = (hosts: Record<string, Entries>, outputs: Record<string, Entries> = {}) => ({
+    type: "pulumi-nodejs:dynamic/nixos:NixosFleet",
+    id: "fleet",
+    inputs: {
+      hosts: Object.fromEntries(Object.entries(hosts).map(([h, containers]) => [h, { containers, rebuildAction: "switch" }])),
+      connections: Object.fromEntries(Object.keys(hosts).map((h, i) => [h, conn(`10.0.0.${i + 1}`)])),
+    },
+    outputs: {
+      hosts: Object.fromEntries(Object.entries(outputs).map(([h, containers], i) => [h, { host: `10.0.0.${i + 1}`, containers }])),
+      connections: "[secret]",
+    },
+  });
+
+  test("each host's containers are changes under that host; a host new to the fleet creates its containers, one that left deletes them", () => {
+    const old = fleetState(
+      { h1: { web: { name: "web", nixConfig: MODULE("web") } }, h2: { db: { name: "db", nixConfig: MODULE("db") } }, h3: { gone: { name: "gone", nixConfig: MODULE("gone") } } },
+      { h1: { web: { name: "web", status: "up" } }, h2: { db: { name: "db", status: "up" } }, h3: { gone: { name: "gone", status: "up" } } },
+    );
+    const nu = fleetState({ h1: { web: { name: "web", nixConfig: MODULE("web", "\n    ephemeral = true;") } }, h2: { db: { name: "db", nixConfig: MODULE("db") } }, h4: { fresh: { name: "fresh", nixConfig: MODULE("fresh") } } });
+    // The new inputs name h4 as the fourth connection's host: give it its own address.
+    (nu.inputs.connections as Record<string, unknown>).h4 = conn("10.0.0.4");
+    const md = renderPreviewMarkdown(preview([{ op: "update", urn: FLEET_URN, oldState: old, newState: nu }]));
+    expect(md.split("\n")[0]).toBe("**1 to create, 1 to update, 1 to delete** across 3 hosts");
+    expect(md).toMatch(/### `10\.0\.0\.1`\n\n#### `web`: update\n\n```diff\n[\s\S]*\+    ephemeral = true;\n/);
+    expect(md).toMatch(/### `10\.0\.0\.3`\n\n#### `gone`: delete/);
+    expect(md).toMatch(/### `10\.0\.0\.4`\n\n#### `fresh`: create/);
+    expect(md).not.toContain("#### `db`");
+    expect(md).toContain("1 unchanged container not shown.");
+    expect(md).not.toContain(POISON);
+  });
+});

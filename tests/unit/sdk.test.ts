@@ -117,8 +117,7 @@ function write(text: string): string {
 
 describe("Fleet", () => {
 
-  it("creates one NixosHost per inventory host holding its containers, with defaults layered", async () => {
-    const file = write(`defaults:
+  const INVENTORY = `defaults:
   autoStart: true
 hosts:
   host1:
@@ -135,10 +134,56 @@ hosts:
         config: {}
   host2:
     connection: { host: 127.0.0.12, hostKey: "${CONNECTION.hostKey}" }
+    defaults:
+      rebuildAction: test
     containers:
       cache: { config: {} }
-`);
-    const fleet = new Fleet("fleet", { inventory: file, connection: { privateKey: pulumi.secret(POISON) } });
+`;
+
+  it("creates one NixosFleet holding every inventory host and its containers, with defaults layered", async () => {
+    const fleet = new Fleet("fleet", { inventory: write(INVENTORY), connection: { privateKey: pulumi.secret(POISON) }, maxParallelHosts: 5 });
+    expect(Object.keys(fleet.hosts)).toEqual([]);
+    expect(Object.keys(fleet.containers).sort()).toEqual(["host1/db", "host1/web", "host2/cache"]);
+    await value(fleet.fleet!.urn);
+    const registeredFleet = registered.find((x) => x.name === "fleet" && x.type !== "nixos:index:Fleet")!;
+    expect(registeredFleet.type).toBe("pulumi-nodejs:dynamic/nixos:NixosFleet");
+    expect(registered.filter((x) => x.type.endsWith("NixosHost"))).toEqual([]);
+    const inputs = unwrap(registeredFleet.inputs);
+    expect(inputs.maxParallelHosts).toBe(5);
+    expect(Object.keys(inputs.hosts).sort()).toEqual(["host1", "host2"]);
+    // Each host's connection sits beside it, in connections.
+    expect(inputs.connections.host1).toMatchObject({ host: "127.0.0.11", privateKey: POISON });
+    expect(inputs.hosts.host1.connection).toBeUndefined();
+    expect(inputs.hosts.host1.containers.web).toMatchObject({ name: "web", autoStart: true, privateNetwork: true });
+    expect(inputs.hosts.host1.containers.web.connection).toBeUndefined();
+    expect(inputs.hosts.host1.containers.web.nixConfig).toContain("services = {");
+    expect(inputs.hosts.host1.containers.db.autoStart).toBe(false);
+    // The host's rebuild settings are the host's, once.
+    expect(inputs.hosts.host2.rebuildAction).toBe("test");
+    expect(inputs.hosts.host2.containers.cache.rebuildAction).toBeUndefined();
+    // The credential is a secret in what the program sends, never plain; the hosts hold none,
+    // so the containers' outputs under hosts stay readable in the program.
+    expect(JSON.stringify(registeredFleet.inputs.connections)).toContain(SECRET_SIG);
+    expect(JSON.stringify(registeredFleet.inputs.hosts)).not.toContain(SECRET_SIG);
+  });
+
+  it("limits a run to the hosts of PULUMI_NIXOS_CONTAINERS_ONLY_HOSTS when the program names none", async () => {
+    process.env.PULUMI_NIXOS_CONTAINERS_ONLY_HOSTS = " host2 , ";
+    try {
+      const fleet = new Fleet("targeted", { inventory: write(INVENTORY) });
+      await value(fleet.fleet!.urn);
+      expect(unwrap(registered.find((x) => x.name === "targeted" && x.type.endsWith("NixosFleet"))!.inputs).onlyHosts).toEqual(["host2"]);
+      const named = new Fleet("named", { inventory: write(INVENTORY), onlyHosts: ["host1"] });
+      await value(named.fleet!.urn);
+      expect(unwrap(registered.find((x) => x.name === "named" && x.type.endsWith("NixosFleet"))!.inputs).onlyHosts).toEqual(["host1"]);
+    } finally {
+      delete process.env.PULUMI_NIXOS_CONTAINERS_ONLY_HOSTS;
+    }
+  });
+
+  it('mode "per-host" creates one NixosHost per inventory host holding its containers', async () => {
+    const fleet = new Fleet("perhost", { inventory: write(INVENTORY), connection: { privateKey: pulumi.secret(POISON) }, mode: "per-host" });
+    expect(fleet.fleet).toBeUndefined();
     expect(Object.keys(fleet.hosts).sort()).toEqual(["host1", "host2"]);
     expect(Object.keys(fleet.containers).sort()).toEqual(["host1/db", "host1/web", "host2/cache"]);
     await value(fleet.hosts.host2.urn);
@@ -153,7 +198,9 @@ hosts:
     expect(inputs.containers.db.autoStart).toBe(false);
     // The credential is a secret in what the program sends, never plain.
     expect(JSON.stringify(host1.inputs.connection)).toContain(SECRET_SIG);
-    expect(unwrap(registered.find((x) => x.name === "host2")!.inputs).containers.cache.privateNetwork).toBeUndefined();
+    const host2 = unwrap(registered.find((x) => x.name === "host2")!.inputs);
+    expect(host2.containers.cache.privateNetwork).toBeUndefined();
+    expect(host2.rebuildAction).toBe("test");
   });
 
   it("refuses containers of one host that ask for different rebuild settings", () => {
@@ -163,7 +210,7 @@ hosts:
 
   it("tells the provider who owns each container: organization, project, stack and the URN the engine gives it", async () => {
     const file = write(`hosts:\n  host2:\n    connection: { host: 127.0.0.12 }\n    containers:\n      cache: { config: {} }\n`);
-    const fleet = new Fleet("owned", { inventory: file });
+    const fleet = new Fleet("owned", { inventory: file, mode: "per-host" });
     const alone = new NixosContainer("alone", { connection: CONNECTION, config: {} });
     for (const [name, resource] of [["host2", fleet.hosts.host2], ["alone", alone]] as const) {
       const urn = await value(resource.urn);

@@ -1,8 +1,9 @@
 /**
  * The containers a stack manages, from its exported state (`pulumi stack
- * export --show-secrets`): pure, no I/O. Two resource types hold containers:
- * NixosContainer (one container per resource) and NixosHost (its
- * `containers` output, by name). Secret values arrive decrypted in Pulumi's
+ * export --show-secrets`): pure, no I/O. Three resource types hold containers:
+ * NixosContainer (one container per resource), NixosHost (its `containers`
+ * output, by name) and NixosFleet (per host of its `hosts` output, its
+ * connection in `connections`). Secret values arrive decrypted in Pulumi's
  * secret envelope and are unwrapped here, in memory only.
  */
 import type { ConnectionInput } from "../../inputs/connection";
@@ -13,6 +14,7 @@ import type { Secrets } from "../../container/secrets";
 
 export const CONTAINER_TYPE = dynamicType("NixosContainer");
 export const HOST_TYPE = dynamicType("NixosHost");
+export const FLEET_TYPE = dynamicType("NixosFleet");
 
 /** Pulumi's marker of a secret value in exported state (sdk/go/common/resource/sig). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -78,13 +80,18 @@ function target(urn: string, hostName: string, connection: ConnectionInput, c: R
   };
 }
 
-function connectionOf(outputs: Record<string, unknown>, urn: string): ConnectionInput {
-  const connection = revealSecrets(outputs.connection) as ConnectionInput | undefined;
+function connectionOf(value: unknown, urn: string): ConnectionInput {
+  const connection = revealSecrets(value) as ConnectionInput | undefined;
   if (!connection || typeof connection.host !== "string") throw new StateError(`${urn} has no connection in the stack's state; run \`pulumi refresh\``);
   return connection;
 }
 
-/** Every container of NixosContainer and NixosHost resources in an exported deployment. */
+/** Each container of a host's `containers` output. */
+function hostTargets(urn: string, hostName: string, connection: ConnectionInput, containers: unknown): Target[] {
+  return Object.entries((revealSecrets(containers) ?? {}) as Record<string, Record<string, unknown>>).flatMap(([key, c]) => target(urn, hostName, connection, { name: key, ...c }) ?? []);
+}
+
+/** Every container of NixosContainer, NixosHost and NixosFleet resources in an exported deployment. */
 export function targetsFromState(exported: unknown): Target[] {
   const resources = ((exported as { deployment?: { resources?: StateResource[] } })?.deployment?.resources ?? []).filter((r) => !r.delete);
   const out: Target[] = [];
@@ -92,7 +99,7 @@ export function targetsFromState(exported: unknown): Target[] {
     if (!r.outputs) continue;
     if (r.type === CONTAINER_TYPE) {
       const outputs = r.outputs;
-      const connection = connectionOf(outputs, r.urn);
+      const connection = connectionOf(outputs.connection, r.urn);
       const own = resourceName(r.urn);
       const name = str(outputs.name);
       // The Fleet names its resources `<inventory host>/<container>`: that host name is what people call it.
@@ -101,14 +108,14 @@ export function targetsFromState(exported: unknown): Target[] {
       if (t) out.push(t);
     } else if (r.type === HOST_TYPE) {
       const outputs = r.outputs;
-      const connection = connectionOf(outputs, r.urn);
       const own = resourceName(r.urn);
       const hostName = own.includes("/") ? (str(outputs.host) ?? own) : own;
-      const containers = (revealSecrets(outputs.containers) ?? {}) as Record<string, Record<string, unknown>>;
-      for (const [key, c] of Object.entries(containers)) {
-        const t = target(r.urn, hostName, connection, { name: key, ...c });
-        if (t) out.push(t);
-      }
+      out.push(...hostTargets(r.urn, hostName, connectionOf(outputs.connection, r.urn), outputs.containers));
+    } else if (r.type === FLEET_TYPE) {
+      // The fleet's host names are what people call its hosts (the inventory's, with a Fleet).
+      const hosts = (r.outputs.hosts ?? {}) as Record<string, Record<string, unknown>>;
+      const connections = (revealSecrets(r.outputs.connections) ?? {}) as Record<string, unknown>;
+      for (const [hostName, h] of Object.entries(hosts)) out.push(...hostTargets(r.urn, hostName, connectionOf(connections[hostName], r.urn), h.containers));
     }
   }
   return out.sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name));

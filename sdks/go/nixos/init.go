@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "nixos:index:NixosContainer":
 		r = &NixosContainer{}
+	case "nixos:index:NixosFleet":
+		r = &NixosFleet{}
 	case "nixos:index:NixosHost":
 		r = &NixosHost{}
 	default:

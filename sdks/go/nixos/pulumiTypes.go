@@ -371,6 +371,31 @@ func (i ConnectionArgs) ToConnectionOutputWithContext(ctx context.Context) Conne
 	return pulumi.ToOutputWithContext(ctx, i).(ConnectionOutput)
 }
 
+// ConnectionMapInput is an input type that accepts ConnectionMap and ConnectionMapOutput values.
+// You can construct a concrete instance of `ConnectionMapInput` via:
+//
+//	ConnectionMap{ "key": ConnectionArgs{...} }
+type ConnectionMapInput interface {
+	pulumi.Input
+
+	ToConnectionMapOutput() ConnectionMapOutput
+	ToConnectionMapOutputWithContext(context.Context) ConnectionMapOutput
+}
+
+type ConnectionMap map[string]ConnectionInput
+
+func (ConnectionMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]Connection)(nil)).Elem()
+}
+
+func (i ConnectionMap) ToConnectionMapOutput() ConnectionMapOutput {
+	return i.ToConnectionMapOutputWithContext(context.Background())
+}
+
+func (i ConnectionMap) ToConnectionMapOutputWithContext(ctx context.Context) ConnectionMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ConnectionMapOutput)
+}
+
 // How to reach the NixOS host over SSH.
 type ConnectionOutput struct{ *pulumi.OutputState }
 
@@ -454,6 +479,26 @@ func (o ConnectionOutput) Timeouts() ConnectionTimeoutsPtrOutput {
 // Login user. A user other than root needs sudo for the privileged steps.
 func (o ConnectionOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Connection) *string { return v.User }).(pulumi.StringPtrOutput)
+}
+
+type ConnectionMapOutput struct{ *pulumi.OutputState }
+
+func (ConnectionMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]Connection)(nil)).Elem()
+}
+
+func (o ConnectionMapOutput) ToConnectionMapOutput() ConnectionMapOutput {
+	return o
+}
+
+func (o ConnectionMapOutput) ToConnectionMapOutputWithContext(ctx context.Context) ConnectionMapOutput {
+	return o
+}
+
+func (o ConnectionMapOutput) MapIndex(k pulumi.StringInput) ConnectionOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) Connection {
+		return vs[0].(map[string]Connection)[vs[1].(string)]
+	}).(ConnectionOutput)
 }
 
 // Connection timeouts and retries.
@@ -832,6 +877,155 @@ func (o ExtraVethMapOutput) MapIndex(k pulumi.StringInput) ExtraVethOutput {
 	return pulumi.All(o, k).ApplyT(func(vs []interface{}) ExtraVeth {
 		return vs[0].(map[string]ExtraVeth)[vs[1].(string)]
 	}).(ExtraVethOutput)
+}
+
+// A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.
+type FleetHost struct {
+	// The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+	Containers map[string]HostContainer `pulumi:"containers"`
+	// How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+	RebuildAction *RebuildAction `pulumi:"rebuildAction"`
+	// Longest time one nixos-rebuild may take before it is reported as hung.
+	RebuildTimeoutSeconds *int `pulumi:"rebuildTimeoutSeconds"`
+}
+
+// Defaults sets the appropriate defaults for FleetHost
+func (val *FleetHost) Defaults() *FleetHost {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.RebuildAction == nil {
+		rebuildAction_ := RebuildAction("switch")
+		tmp.RebuildAction = &rebuildAction_
+	}
+	if tmp.RebuildTimeoutSeconds == nil {
+		rebuildTimeoutSeconds_ := 1800
+		tmp.RebuildTimeoutSeconds = &rebuildTimeoutSeconds_
+	}
+	return &tmp
+}
+
+// FleetHostInput is an input type that accepts FleetHostArgs and FleetHostOutput values.
+// You can construct a concrete instance of `FleetHostInput` via:
+//
+//	FleetHostArgs{...}
+type FleetHostInput interface {
+	pulumi.Input
+
+	ToFleetHostOutput() FleetHostOutput
+	ToFleetHostOutputWithContext(context.Context) FleetHostOutput
+}
+
+// A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.
+type FleetHostArgs struct {
+	// The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+	Containers HostContainerMapInput `pulumi:"containers"`
+	// How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+	RebuildAction RebuildActionPtrInput `pulumi:"rebuildAction"`
+	// Longest time one nixos-rebuild may take before it is reported as hung.
+	RebuildTimeoutSeconds pulumi.IntPtrInput `pulumi:"rebuildTimeoutSeconds"`
+}
+
+// Defaults sets the appropriate defaults for FleetHostArgs
+func (val *FleetHostArgs) Defaults() *FleetHostArgs {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.RebuildAction == nil {
+		tmp.RebuildAction = RebuildAction("switch")
+	}
+	if tmp.RebuildTimeoutSeconds == nil {
+		tmp.RebuildTimeoutSeconds = pulumi.IntPtr(1800)
+	}
+	return &tmp
+}
+func (FleetHostArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetHost)(nil)).Elem()
+}
+
+func (i FleetHostArgs) ToFleetHostOutput() FleetHostOutput {
+	return i.ToFleetHostOutputWithContext(context.Background())
+}
+
+func (i FleetHostArgs) ToFleetHostOutputWithContext(ctx context.Context) FleetHostOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetHostOutput)
+}
+
+// FleetHostMapInput is an input type that accepts FleetHostMap and FleetHostMapOutput values.
+// You can construct a concrete instance of `FleetHostMapInput` via:
+//
+//	FleetHostMap{ "key": FleetHostArgs{...} }
+type FleetHostMapInput interface {
+	pulumi.Input
+
+	ToFleetHostMapOutput() FleetHostMapOutput
+	ToFleetHostMapOutputWithContext(context.Context) FleetHostMapOutput
+}
+
+type FleetHostMap map[string]FleetHostInput
+
+func (FleetHostMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]FleetHost)(nil)).Elem()
+}
+
+func (i FleetHostMap) ToFleetHostMapOutput() FleetHostMapOutput {
+	return i.ToFleetHostMapOutputWithContext(context.Background())
+}
+
+func (i FleetHostMap) ToFleetHostMapOutputWithContext(ctx context.Context) FleetHostMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetHostMapOutput)
+}
+
+// A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.
+type FleetHostOutput struct{ *pulumi.OutputState }
+
+func (FleetHostOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetHost)(nil)).Elem()
+}
+
+func (o FleetHostOutput) ToFleetHostOutput() FleetHostOutput {
+	return o
+}
+
+func (o FleetHostOutput) ToFleetHostOutputWithContext(ctx context.Context) FleetHostOutput {
+	return o
+}
+
+// The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+func (o FleetHostOutput) Containers() HostContainerMapOutput {
+	return o.ApplyT(func(v FleetHost) map[string]HostContainer { return v.Containers }).(HostContainerMapOutput)
+}
+
+// How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+func (o FleetHostOutput) RebuildAction() RebuildActionPtrOutput {
+	return o.ApplyT(func(v FleetHost) *RebuildAction { return v.RebuildAction }).(RebuildActionPtrOutput)
+}
+
+// Longest time one nixos-rebuild may take before it is reported as hung.
+func (o FleetHostOutput) RebuildTimeoutSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v FleetHost) *int { return v.RebuildTimeoutSeconds }).(pulumi.IntPtrOutput)
+}
+
+type FleetHostMapOutput struct{ *pulumi.OutputState }
+
+func (FleetHostMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]FleetHost)(nil)).Elem()
+}
+
+func (o FleetHostMapOutput) ToFleetHostMapOutput() FleetHostMapOutput {
+	return o
+}
+
+func (o FleetHostMapOutput) ToFleetHostMapOutputWithContext(ctx context.Context) FleetHostMapOutput {
+	return o
+}
+
+func (o FleetHostMapOutput) MapIndex(k pulumi.StringInput) FleetHostOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) FleetHost {
+		return vs[0].(map[string]FleetHost)[vs[1].(string)]
+	}).(FleetHostOutput)
 }
 
 // A port forwarded from the host into the container (requires privateNetwork).
@@ -2178,10 +2372,13 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BindMountInput)(nil)).Elem(), BindMountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BindMountMapInput)(nil)).Elem(), BindMountMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionInput)(nil)).Elem(), ConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionMapInput)(nil)).Elem(), ConnectionMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionTimeoutsInput)(nil)).Elem(), ConnectionTimeoutsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionTimeoutsPtrInput)(nil)).Elem(), ConnectionTimeoutsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExtraVethInput)(nil)).Elem(), ExtraVethArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExtraVethMapInput)(nil)).Elem(), ExtraVethMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FleetHostInput)(nil)).Elem(), FleetHostArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FleetHostMapInput)(nil)).Elem(), FleetHostMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ForwardPortInput)(nil)).Elem(), ForwardPortArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ForwardPortArrayInput)(nil)).Elem(), ForwardPortArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostContainerInput)(nil)).Elem(), HostContainerArgs{})
@@ -2197,10 +2394,13 @@ func init() {
 	pulumi.RegisterOutputType(BindMountOutput{})
 	pulumi.RegisterOutputType(BindMountMapOutput{})
 	pulumi.RegisterOutputType(ConnectionOutput{})
+	pulumi.RegisterOutputType(ConnectionMapOutput{})
 	pulumi.RegisterOutputType(ConnectionTimeoutsOutput{})
 	pulumi.RegisterOutputType(ConnectionTimeoutsPtrOutput{})
 	pulumi.RegisterOutputType(ExtraVethOutput{})
 	pulumi.RegisterOutputType(ExtraVethMapOutput{})
+	pulumi.RegisterOutputType(FleetHostOutput{})
+	pulumi.RegisterOutputType(FleetHostMapOutput{})
 	pulumi.RegisterOutputType(ForwardPortOutput{})
 	pulumi.RegisterOutputType(ForwardPortArrayOutput{})
 	pulumi.RegisterOutputType(HostContainerOutput{})

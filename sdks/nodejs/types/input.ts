@@ -176,6 +176,34 @@ export interface ExtraVethArgs {
 }
 
 /**
+ * A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.
+ */
+export interface FleetHostArgs {
+    /**
+     * The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+     */
+    containers: pulumi.Input<{[key: string]: pulumi.Input<inputs.HostContainerArgs>}>;
+    /**
+     * How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+     */
+    rebuildAction?: pulumi.Input<enums.RebuildAction | undefined>;
+    /**
+     * Longest time one nixos-rebuild may take before it is reported as hung.
+     */
+    rebuildTimeoutSeconds?: pulumi.Input<number | undefined>;
+}
+/**
+ * fleetHostArgsProvideDefaults sets the appropriate defaults for FleetHostArgs
+ */
+export function fleetHostArgsProvideDefaults(val: FleetHostArgs): FleetHostArgs {
+    return {
+        ...val,
+        rebuildAction: (val.rebuildAction) ?? "switch",
+        rebuildTimeoutSeconds: (val.rebuildTimeoutSeconds) ?? 1800,
+    };
+}
+
+/**
  * A port forwarded from the host into the container (requires privateNetwork).
  */
 export interface ForwardPortArgs {

@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from ._enums import *
 from .nixos_container import *
+from .nixos_fleet import *
 from .nixos_host import *
 from .provider import *
 from ._inputs import *
@@ -29,6 +30,7 @@ _utilities.register(
   "fqn": "pulumi_nixos_containers",
   "classes": {
    "nixos:index:NixosContainer": "NixosContainer",
+   "nixos:index:NixosFleet": "NixosFleet",
    "nixos:index:NixosHost": "NixosHost"
   }
  }

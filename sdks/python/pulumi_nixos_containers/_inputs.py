@@ -26,6 +26,8 @@ __all__ = [
     'ConnectionTimeoutsArgsDict',
     'ExtraVethArgs',
     'ExtraVethArgsDict',
+    'FleetHostArgs',
+    'FleetHostArgsDict',
     'ForwardPortArgs',
     'ForwardPortArgsDict',
     'HostContainerArgs',
@@ -677,6 +679,83 @@ class ExtraVethArgs:
     @local_address6.setter
     def local_address6(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "local_address6", value)
+
+
+class FleetHostArgsDict(TypedDict):
+    """
+    A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.
+    """
+    containers: pulumi.Input[Mapping[str, pulumi.Input['HostContainerArgsDict']]]
+    """
+    The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+    """
+    rebuild_action: NotRequired[pulumi.Input[Optional['RebuildAction']]]
+    """
+    How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+    """
+    rebuild_timeout_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Longest time one nixos-rebuild may take before it is reported as hung.
+    """
+
+@pulumi.input_type
+class FleetHostArgs:
+    def __init__(__self__, *,
+                 containers: pulumi.Input[Mapping[str, pulumi.Input['HostContainerArgs']]],
+                 rebuild_action: pulumi.Input[Optional['RebuildAction']] = None,
+                 rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        A host of the fleet: the NixosHost arguments but its connection (in connections): its containers by name and the settings of its one rebuild.
+
+        :param pulumi.Input[Mapping[str, pulumi.Input['HostContainerArgs']]] containers: The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+        :param pulumi.Input['RebuildAction'] rebuild_action: How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+        :param pulumi.Input[_builtins.int] rebuild_timeout_seconds: Longest time one nixos-rebuild may take before it is reported as hung.
+        """
+        pulumi.set(__self__, "containers", containers)
+        if rebuild_action is None:
+            rebuild_action = 'switch'
+        if rebuild_action is not None:
+            pulumi.set(__self__, "rebuild_action", rebuild_action)
+        if rebuild_timeout_seconds is None:
+            rebuild_timeout_seconds = 1800
+        if rebuild_timeout_seconds is not None:
+            pulumi.set(__self__, "rebuild_timeout_seconds", rebuild_timeout_seconds)
+
+    @_builtins.property
+    @pulumi.getter
+    def containers(self) -> pulumi.Input[Mapping[str, pulumi.Input['HostContainerArgs']]]:
+        """
+        The host's containers, by name (the key is the container name unless the entry sets name). Adding, changing, renaming and removing containers are one update of the host: one nixos-rebuild.
+        """
+        return pulumi.get(self, "containers")
+
+    @containers.setter
+    def containers(self, value: pulumi.Input[Mapping[str, pulumi.Input['HostContainerArgs']]]):
+        pulumi.set(self, "containers", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rebuildAction")
+    def rebuild_action(self) -> pulumi.Input[Optional['RebuildAction']]:
+        """
+        How changes are applied: "switch" (activate now and make it the boot default), "test" (activate now, not at boot), "boot" (at next boot only).
+        """
+        return pulumi.get(self, "rebuild_action")
+
+    @rebuild_action.setter
+    def rebuild_action(self, value: pulumi.Input[Optional['RebuildAction']]):
+        pulumi.set(self, "rebuild_action", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rebuildTimeoutSeconds")
+    def rebuild_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Longest time one nixos-rebuild may take before it is reported as hung.
+        """
+        return pulumi.get(self, "rebuild_timeout_seconds")
+
+    @rebuild_timeout_seconds.setter
+    def rebuild_timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "rebuild_timeout_seconds", value)
 
 
 class ForwardPortArgsDict(TypedDict):
