@@ -22,6 +22,9 @@ const DEPLOYMENT_ONLY = new Set([
   "deleteData",
   "adopt",
   "rebuildTimeoutSeconds",
+  // What the provider checks after a change (health-schema.ts): nothing of it reaches NixOS.
+  "healthChecks",
+  "rollback",
   // Not an option of containers.<name>: settings of the host's unit (resources.ts).
   "resources",
 ]);

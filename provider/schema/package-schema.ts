@@ -15,6 +15,7 @@ import {
   RebuildActionSchema,
   UpdateStrategySchema,
 } from "../container/schema";
+import { HealthChecksSchema, HealthCommandSchema, HttpCheckSchema, TcpCheckSchema } from "../container/health-schema";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
 import { TypeRegistry, objectProperties, holdsSecret, type PropertySpec, type ObjectTypeSpec, type EnumTypeSpec } from "./zod-to-pulumi";
@@ -65,6 +66,10 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
   registry.name(AllowedDeviceSchema, "AllowedDevice");
   registry.name(ExtraVethSchema, "ExtraVeth");
   registry.name(ResourcesSchema, "Resources");
+  registry.name(HealthChecksSchema, "HealthChecks");
+  registry.name(HealthCommandSchema, "HealthCommand");
+  registry.name(TcpCheckSchema, "TcpCheck");
+  registry.name(HttpCheckSchema, "HttpCheck");
   registry.name(ProtocolSchema, "Protocol");
   registry.name(RebuildActionSchema, "RebuildAction");
   registry.name(UpdateStrategySchema, "UpdateStrategy");
