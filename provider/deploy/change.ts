@@ -1,5 +1,6 @@
 /** What the lifecycle asks a host to do to one container, and what it gets back. */
 import type { PostAction } from "./scripts";
+import type { HealthChecks } from "./health";
 
 /** Who manages a container (the SDK's hidden `__owner` input): recorded on the host with its module. */
 export interface Owner {
@@ -26,6 +27,10 @@ export interface ContainerChange {
   /** Delete only: also remove /var/lib/nixos-containers/NAME. */
   deleteData?: boolean;
   rebuildTimeoutSeconds: number;
+  /** Create and update: checked inside the container after the switch (health-gate.ts). */
+  healthChecks?: HealthChecks;
+  /** When it fails them: put its previous module back (the default), or keep the new one (false). */
+  rollback?: boolean;
 }
 
 export interface ContainerState {

@@ -16,6 +16,7 @@ import * as scripts from "./scripts";
 import { elapsed, type Progress } from "./progress";
 import { unitChange } from "./unit-change";
 import type { RoundTally } from "./summary";
+import { gatedChanges, healthGate, type HealthOutcome, type RoundSteps } from "./health-gate";
 import { leaveMessage, ownerRecord, ownerVerdict, parseOwnerRecord, refusalMessage, takeoverMessage, type OwnerVerdict } from "./ownership";
 
 export interface RoundOptions {
@@ -26,7 +27,7 @@ export interface RoundOptions {
   switchLockRetries?: number;
 }
 
-export type Settled = { change: ContainerChange; result?: ChangeResult; error?: Error; retrySolo?: boolean };
+export type Settled = { change: ContainerChange; result?: ChangeResult; error?: Error; retrySolo?: boolean; health?: HealthOutcome };
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
@@ -137,8 +138,20 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       );
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
+    // Containers with health checks keep their journal entries (and the round its lock) until checked.
+    const gated = gatedChanges(remaining, action);
     step = "after";
-    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name), lock.token);
+    const final = await bringOntoNewSystem(
+      host,
+      action,
+      succeeding,
+      before,
+      after,
+      outcome,
+      progress,
+      remaining.filter((c) => !gated.includes(c)).map((c) => c.name),
+      gated.length === 0 ? lock.token : undefined,
+    );
     if (final.report.fields.get("LOCK") === "released") lock.markReleased();
     for (const c of succeeding) {
       const s = settled.get(c.name)!;
@@ -152,6 +165,29 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
         };
     }
     if (otherFailedUnits.length > 0) progress.warn(`${host.label}: activation reported failed units: ${otherFailedUnits.join(", ")}`);
+    if (gated.length > 0) {
+      step = "health";
+      const entries = gated.map((c) => settled.get(c.name)!);
+      const handed = entries.map((s) => ({ change: s.change, result: s.result, error: s.error }));
+      for (const s of entries) s.result = undefined; // settled by the gate, or by a lost connection
+      const steps: RoundSteps = {
+        rebuild: async (names) => {
+          const started = Date.now();
+          progress.status(`${host.label}: nixos-rebuild ${action} (rolling back ${names.join(", ")})`);
+          const run = await runRebuild(host, action, timeout, names, progress);
+          if (tally) {
+            tally.rebuilds++;
+            tally.rebuildMs += Date.now() - started;
+          }
+          return run;
+        },
+        revert: (names) => revert(host, names),
+        bringOnto: (cs, old, now, how) => bringOntoNewSystem(host, action, cs, old, now, how, progress, [], undefined),
+      };
+      const gate = await healthGate(host, handed, { action, progress, before, after, lockToken: lock.token }, steps);
+      if (gate.released) lock.markReleased();
+      for (const s of entries) Object.assign(s, gate.settled.get(s.change.name));
+    }
     progress.status(`${host.label}: done in ${elapsed(roundStart)}`);
     return [...settled.values()];
   } catch (e) {
@@ -164,7 +200,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
 }
 
 /** Where a round was when it failed: what the host is left with depends on it. */
-type RoundStep = "write" | "rebuild" | "after";
+type RoundStep = "write" | "rebuild" | "after" | "health";
 
 /**
  * A lost connection (or a transport timeout) says which step it interrupted
@@ -179,7 +215,9 @@ function describeTransportFailure(host: Host, step: RoundStep, action: string, e
       ? "while writing the container modules. The previous modules were put back, or, if the host could not be reached again, the next run puts them back from the journal before doing anything else"
       : step === "rebuild"
         ? `during nixos-rebuild ${action}. The host may still finish that rebuild on its own; the next run waits for it, restores the previous modules from the journal and applies the change again`
-        : `after nixos-rebuild ${action} (bringing the containers onto their new system): the new configuration is active; the next run finishes the job`;
+        : step === "health"
+          ? `while checking the health of the changed containers after nixos-rebuild ${action}: the new configuration is active; the next run puts the previous modules of the containers with healthChecks back from the journal, applies their change again and checks it again`
+          : `after nixos-rebuild ${action} (bringing the containers onto their new system): the new configuration is active; the next run finishes the job`;
   return new HostError(host.id, "transport", `${host.label}: the connection was lost ${consequence}. (${e.message})`);
 }
 
@@ -300,7 +338,8 @@ async function bringOntoNewSystem(
   outcome: RebuildOutcome,
   progress: Progress,
   journalled: string[],
-  lockToken: string,
+  /** Give the lock back at the end (the round's last step). */
+  lockToken: string | undefined,
 ) {
   const actions = new Map<string, scripts.PostAction | "started-by-switch">();
   const steps: scripts.PostStep[] = changes.map((c) => {

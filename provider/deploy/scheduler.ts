@@ -134,7 +134,7 @@ export class HostScheduler {
       this.rounds++;
       const tally = newTally();
       const settled = await runRound(this.host, batch.map((w) => w.change), this.progress.about(urns), this.options, tally);
-      this.summary.add(tally, settled.map((s) => ({ change: s.change, ok: !!s.result, retrying: !!s.retrySolo })));
+      this.summary.add(tally, settled.map((s) => ({ change: s.change, ok: !!s.result, retrying: !!s.retrySolo, health: s.health })));
       for (const s of settled) {
         const waiting = batch.find((w) => w.change.name === s.change.name)!;
         if (s.retrySolo) this.queue.push({ ...waiting, solo: true });

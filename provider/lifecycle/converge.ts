@@ -91,5 +91,7 @@ function changeFor(step: Step, settings: HostSettings, owner: Owner | undefined)
     updateStrategy: spec.updateStrategy,
     flake: spec.flake !== undefined,
     rebuildTimeoutSeconds,
+    healthChecks: spec.healthChecks,
+    rollback: spec.rollback ?? true,
   };
 }
