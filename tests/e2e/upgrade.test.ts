@@ -56,6 +56,7 @@ beforeAll(() => {
   symlinkSync(join(ROOT, "node_modules", "@pulumi"), join(project, "node_modules", "@pulumi"));
   usePackage(buildRelease());
   fleet = startFleet(150, 1);
+  fleet.ok(1, "mkdir -p /var/lib/web"); // web's bind mount source: nspawn refuses a missing one
   stack = new PulumiStack(project, STACK);
   stack.init();
   const h = fleet.host(1);
