@@ -39,6 +39,8 @@ function web(name: string, octet: number, extra: Record<string, unknown> = {}, s
   };
 }
 
+const HOSTILE = `a'b "c" $(touch /tmp/pwned) ;x \\ \`id\` *`;
+
 const failing = { broken: { wantedBy: ["multi-user.target"], serviceConfig: { Type: "oneshot" }, script: "echo 'cannot open /var/lib/app/db: no such file' >&2; exit 3" } };
 
 describe("passing checks", () => {
@@ -46,7 +48,8 @@ describe("passing checks", () => {
     const { engine, pool, progress } = newEngine(fleet, 1);
     const healthChecks = {
       units: ["web.service"],
-      commands: [{ argv: ["test", "-e", "/etc/index.html"] }],
+      // An argument with quotes, $( ), ; and a backslash reaches the command as it is (three shells on the way).
+      commands: [{ argv: ["test", "-e", "/etc/index.html"] }, { argv: ["sh", "-c", 'test "$1" = "$2"', "sh", HOSTILE, HOSTILE] }],
       tcp: [{ port: 80 }],
       http: [{ port: 80, path: "/index.html", expectStatus: [200] }],
       timeoutSeconds: 30,
@@ -54,7 +57,9 @@ describe("passing checks", () => {
     };
     const result = await engine.apply(changeFor(specFor(fleet, 1, web("ok", 1, { healthChecks }))));
     expect(result.state.status).toBe("up");
-    expect(progress.lines).toContain("host1: ok: health 5/5 ok");
+    expect(progress.lines).toContain("host1: ok: health 6/6 ok");
+    expect(fleet.ssh(1, "nixos-container run ok -- test -e /tmp/pwned").code).not.toBe(0);
+    expect(fleet.ssh(1, "test -e /tmp/pwned").code).not.toBe(0);
     await pool.closeAll();
   });
 });
