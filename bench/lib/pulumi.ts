@@ -94,12 +94,18 @@ export class BenchStack {
   }
 
   /** The hosts (from the fleet manifest), containers per host, and per-container revisions. */
-  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" = "container"): void {
+  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" = "container", extra: Record<string, unknown> = {}): void {
     const doc = (existsSync(this.configFile) ? YAML.parse(readFileSync(this.configFile, "utf8")) : {}) ?? {};
     const entries = Object.fromEntries(
       hosts.map((h) => [h.name, { host: h.address, port: h.port, user: "root", hostKey: h.hostKey, privateKeyFile: h.privateKeyPath }]),
     );
-    doc.config = { "nixos-bench:hosts": entries, "nixos-bench:containersPerHost": perHost, "nixos-bench:revisions": revisions, "nixos-bench:frontend": frontend };
+    doc.config = {
+      "nixos-bench:hosts": entries,
+      "nixos-bench:containersPerHost": perHost,
+      "nixos-bench:revisions": revisions,
+      "nixos-bench:frontend": frontend,
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`nixos-bench:${k}`, v])),
+    };
     writeFileSync(this.configFile, YAML.stringify(doc));
   }
 

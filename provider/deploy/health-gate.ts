@@ -105,7 +105,7 @@ export async function healthGate(host: Host, gated: Gated[], ctx: GateContext, s
       const degraded = inside && inside.check === "system" && !/^could not run/.test(inside.reason);
       failures.set(g.change.name, {
         check: "activation",
-        reason: degraded ? `failed: system ${inside.reason}` : `failed: ${activation.split("\n")[0]}`,
+        reason: degraded ? `failed: system ${inside.reason}` : `failed: ${activation.split("\n")[0].replace(/:$/, "")}`,
         output: degraded ? inside.output : activation.split("\n").slice(1).join("\n"),
       });
     }

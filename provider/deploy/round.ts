@@ -76,20 +76,25 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     let after: ScriptReport;
     let rebuildOutput = "";
     let bootDefault: string | undefined;
-    for (let lockRetry = 0; ; ) {
+    /** One nixos-rebuild of the round, counted in the tally, its phases on the rows. */
+    const rebuild = async (names: string[], what: string) => {
       const started = Date.now();
-      progress.status(`${host.label}: nixos-rebuild ${action} (${remaining.length} container${remaining.length === 1 ? "" : "s"})`);
-      const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
+      progress.status(`${host.label}: nixos-rebuild ${action} (${what})`);
+      const run = await runRebuild(host, action, timeout, names, progress);
       if (tally) {
         tally.rebuilds++;
         tally.rebuildMs += Date.now() - started;
       }
+      progress.status(`${host.label}: nixos-rebuild ${action} ${run.outcome.phase === "ok" ? "done" : `failed (${run.outcome.phase})`} in ${elapsed(started)}`);
+      return run;
+    };
+    for (let lockRetry = 0; ; ) {
+      const run = await rebuild(remaining.map((c) => c.name), `${remaining.length} container${remaining.length === 1 ? "" : "s"}`);
       outcome = run.outcome;
       after = run.report;
       rebuildOutput = run.output;
       const profile = after.fields.get("SYSPROFILE");
       bootDefault ??= profile && /^system-[0-9]+-link$/.test(profile) ? profile : undefined;
-      progress.status(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} in ${elapsed(started)}`);
       if (outcome.phase === "ok" || outcome.phase === "activation") break;
       if (outcome.phase === "lock" && lockRetry++ < (options.switchLockRetries ?? 5)) {
         progress.status(`${host.label}: another nixos-rebuild holds the switch lock; retrying in ${2 * lockRetry} s`);
@@ -171,16 +176,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       const handed = entries.map((s) => ({ change: s.change, result: s.result, error: s.error }));
       for (const s of entries) s.result = undefined; // settled by the gate, or by a lost connection
       const steps: RoundSteps = {
-        rebuild: async (names) => {
-          const started = Date.now();
-          progress.status(`${host.label}: nixos-rebuild ${action} (rolling back ${names.join(", ")})`);
-          const run = await runRebuild(host, action, timeout, names, progress);
-          if (tally) {
-            tally.rebuilds++;
-            tally.rebuildMs += Date.now() - started;
-          }
-          return run;
-        },
+        rebuild: (names) => rebuild(names, `rolling back ${names.join(", ")}`),
         revert: (names) => revert(host, names),
         bringOnto: (cs, old, now, how) => bringOntoNewSystem(host, action, cs, old, now, how, progress, [], undefined),
       };
