@@ -3,10 +3,12 @@
  * container due for a try at once (`nixos-container run`, in parallel) and runs its pending
  * checks inside it, one after the other, each bounded by the time the container has left.
  *
- * Quoting: every value reaches the host shell through shellQuote, once per shell that parses
- * it. The script run inside a container is one argument of `nixos-container run NAME -- bash -c`
- * (nixos-container quotes each argument again for the container's login shell), and a check's
- * own argv is quoted inside that script.
+ * What a check runs (its argv may carry a credential, e.g. a header for curl) never lands on a
+ * command line of the host: the script run inside each container travels on the SSH session's
+ * stdin into a root-only directory in /run, and is fed to `nixos-container run NAME -- bash -s`
+ * on its stdin (nixos-container passes stdin through, reference deploy-safety B). Inside, each
+ * argument of a check is quoted with shellQuote; the host script names only containers (validated
+ * names) and numbers.
  *
  * Output, per container, after all have finished (so the containers' lines never interleave):
  *   BEGIN name
@@ -53,25 +55,30 @@ ${lines.join("\n")}
 `;
 }
 
-/** One attempt for every container of `batches`, in parallel on the host. */
-export function healthAttempt(batches: readonly ProbeBatch[]): string {
-  const starts = batches.map((b) => `probe ${sq(b.name)} ${b.seconds + 10} ${sq(insideScript(b))} &`);
-  return `set -u
+/** One attempt for every container of `batches`, in parallel on the host: the script, and its stdin (the inside scripts, in order). */
+export function healthAttempt(batches: readonly ProbeBatch[]): { script: string; stdin: Buffer } {
+  const inside = batches.map((b) => Buffer.from(insideScript(b), "utf8"));
+  const names = batches.map((b) => sq(b.name)).join(" ");
+  const script = `set -u
+umask 077
 dir=$(mktemp -d /run/pulumi-nixos-containers-health.XXXXXX) || { echo "cannot create a directory in /run for the checks' output"; exit 1; }
 trap 'rm -rf "$dir"' EXIT
-probe() { # NAME SECONDS SCRIPT: SCRIPT inside the container, its output in $dir
-  timeout -k 5 "$2" nixos-container run "$1" -- bash -c "$3" > "$dir/$1.out" 2>&1 < /dev/null
+receive() { dd of="$dir/$1.sh" bs=65536 count="$2" iflag=count_bytes,fullblock status=none; }
+probe() { # NAME SECONDS: its script inside the container, the output in $dir
+  timeout -k 5 "$2" nixos-container run "$1" -- bash -s < "$dir/$1.sh" > "$dir/$1.out" 2>&1
   echo "$?" > "$dir/$1.rc"
 }
-${starts.join("\n")}
+${batches.map((b, i) => `receive ${sq(b.name)} ${inside[i].length}`).join("\n")}
+${batches.map((b) => `probe ${sq(b.name)} ${b.seconds + 10} &`).join("\n")}
 wait
-for name in ${batches.map((b) => sq(b.name)).join(" ")}; do
+for name in ${names}; do
   echo "BEGIN $name"
   cat "$dir/$name.out" 2>/dev/null
   echo "ATTEMPT $name $(cat "$dir/$name.rc" 2>/dev/null || echo 1)"
 done
 echo "END"
 `;
+  return { script, stdin: Buffer.concat(inside) };
 }
 
 /** What one attempt said about one container. */

@@ -200,17 +200,18 @@ export async function runHealthChecks(host: Host, targets: readonly HealthTarget
       };
     });
     const longest = Math.max(...batches.map((b) => b.seconds));
-    const result = await host.exec(healthAttempt(batches), { privileged: true, timeoutMs: (longest + 60) * 1000 });
+    const attempt = healthAttempt(batches);
+    const result = await host.exec(attempt.script, { privileged: true, stdin: attempt.stdin, timeoutMs: (longest + 60) * 1000 });
     const { results, complete } = parseAttempt(result.stdout);
     if (!complete) throw new HostError(host.id, "activation", `${host.label}: the health checks did not run: ${(result.stderr || result.stdout).trim() || `exit ${result.code}`}`);
     for (const p of due) {
-      const attempt = results.get(p.target.name);
+      const said = results.get(p.target.name);
       p.checks.forEach((check, index) => {
         if (p.passed.has(index)) return;
-        const answer = attempt?.verdicts.get(index);
-        const reason = answer ? check.judge(answer.status, answer.output) : couldNotEnter(attempt);
+        const answer = said?.verdicts.get(index);
+        const reason = answer ? check.judge(answer.status, answer.output) : couldNotEnter(said);
         if (reason === undefined) p.passed.add(index);
-        else p.last.set(index, { reason, output: answer?.output ?? attempt?.other.join("\n") ?? "" });
+        else p.last.set(index, { reason, output: answer?.output ?? said?.other.join("\n") ?? "" });
       });
       for (const [index, { reason }] of p.last) if (!p.passed.has(index)) progress.debug(`${host.label}: ${p.target.name}: ${p.checks[index].label}: ${reason}`);
       const total = p.checks.length;

@@ -58,6 +58,8 @@ describe("passing checks", () => {
     const result = await engine.apply(changeFor(specFor(fleet, 1, web("ok", 1, { healthChecks }))));
     expect(result.state.status).toBe("up");
     expect(progress.lines).toContain("host1: ok: health 6/6 ok");
+    // What a check runs (it may carry a credential) is on no command line the host logs.
+    expect(JSON.stringify(fleet.sshLog(1))).not.toContain("pwned");
     expect(fleet.ssh(1, "nixos-container run ok -- test -e /tmp/pwned").code).not.toBe(0);
     expect(fleet.ssh(1, "test -e /tmp/pwned").code).not.toBe(0);
     await pool.closeAll();

@@ -113,8 +113,8 @@ describe("the summary line with health checks", () => {
 describe("the attempt script", () => {
   let bin: string;
   beforeAll(() => {
-    // `nixos-container run NAME -- bash -c SCRIPT` without a container: run the script here. One
-    // container name "gone" fails as nixos-container does for a container that does not run.
+    // `nixos-container run NAME -- bash -s` without a container: run the script here (on its
+    // stdin). The container "gone" fails as nixos-container does for a container that does not run.
     bin = mkdtempSync(join(tmpdir(), "health-attempt-"));
     writeFileSync(
       join(bin, "nixos-container"),
@@ -124,9 +124,10 @@ describe("the attempt script", () => {
   });
   afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
-  const run = (script: string) => spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const run = ({ script, stdin }: { script: string; stdin: Buffer }) =>
+    spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
 
-  it("runs every container's probes, passes each argument as it is, and reports per container", () => {
+  it("runs every container's probes, passes each argument as it is, never on the host's command line, and reports per container", () => {
     const hostile = `a'b "c" $(touch ${bin}/pwned) ;x \\ \`id\` *`;
     const script = healthAttempt([
       {
@@ -140,6 +141,9 @@ describe("the attempt script", () => {
       },
       { name: "gone", seconds: 20, probes: [{ index: 0, seconds: 5, argv: ["true"] }] },
     ]);
+    // What the checks run travels on stdin, not in the script the host runs as its command line.
+    expect(script.script).not.toContain("pwned");
+    expect(script.script).not.toContain("seq 1 30");
     const r = run(script);
     const { results, complete } = parseAttempt(r.stdout);
     expect(complete).toBe(true);
