@@ -205,7 +205,7 @@ async function pulumiVariant(variant: Variant, hosts: FleetHost[], perHost: numb
     ];
     for (const step of steps) {
       const revisions = revisionsFor(step.scenario === "preview" || step.scenario === "noop-up" ? "create" : step.scenario, hosts);
-      stack.configure(hosts, perHost, revisions, frontend, FLEET_LIMITS[variant]);
+      stack.configure(hosts, perHost, revisions, frontend, FLEET_LIMITS[variant] === undefined ? {} : { maxParallelHosts: FLEET_LIMITS[variant] });
       const args = [...step.args, ...(parallel !== undefined ? ["--parallel", String(parallel)] : [])];
       const mark = fleet.mark();
       const load = loadAverage();

@@ -42,3 +42,15 @@ export function containerArgs(k: number, rev: number): Record<string, unknown> {
 export function revisionOf(revisions: Record<string, number>, h: number, k: number): number {
   return revisions[`${hostName(h)}/${containerName(k)}`] ?? 0;
 }
+
+/** Which containers the health benchmark (bench/health.ts) checks, and how: "host1/c01": "pass". */
+export type HealthPlan = Record<string, "pass" | "fail">;
+
+/**
+ * One command check, run inside the container after its change: "pass" finds a file every
+ * revision has, "fail" one no revision has (so the change is rolled back).
+ */
+export function healthChecksFor(kind: "pass" | "fail", timeoutSeconds: number): Record<string, unknown> {
+  const file = kind === "pass" ? "/etc/bench-revision" : "/etc/bench-missing";
+  return { systemRunning: false, commands: [{ argv: ["test", "-e", file] }], timeoutSeconds, intervalSeconds: 2 };
+}

@@ -34,7 +34,7 @@ export class InputError extends ProviderError {
 export class UsageError extends ProviderError {}
 
 /** Where on a host a deployment step was when it failed. */
-export type ChangePhase = "preflight" | "write" | "evaluation" | "build" | "activation" | "update" | "lock" | "timeout" | "transport" | "refused";
+export type ChangePhase = "preflight" | "write" | "evaluation" | "build" | "activation" | "update" | "health" | "lock" | "timeout" | "transport" | "refused";
 
 export class HostError extends ProviderError {
   constructor(

@@ -42,16 +42,24 @@ ln -sfn "$PKG" .bench/node_modules/pulumi-nixos-containers
 npx tsc -p bench/tsconfig.json
 
 # Whatever happens, the benchmark's fleet does not outlive it.
-cleanup() { FLEET_STATE="$OUT/fleet" tests/hosts/fleet down >/dev/null 2>&1 || true; }
+cleanup() { for f in fleet health-fleet; do FLEET_STATE="$OUT/$f" tests/hosts/fleet down >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT INT TERM
 
-node "$ROOT/.bench/build/driver.js"
+# BENCH_MAIN=0 leaves out the main benchmark (to run only ls or health below).
+if [ "${BENCH_MAIN:-1}" != 0 ]; then node "$ROOT/.bench/build/driver.js"; fi
 # nixos-containers ls of a 20x10 stack (issue 13, bench/ls.ts): its wall time against the stack
 # read and one SSH round trip, on a fleet of its own. BENCH_LS=0 leaves it out.
 if [ "${BENCH_LS:-1}" != 0 ]; then
   [ "${BENCH_QUICK:-}" = 1 ] && export BENCH_LS_SIZE="${BENCH_LS_SIZE:-3x3}"
   BENCH_SUBNET="${BENCH_LS_SUBNET:-127.0.152}" node "$ROOT/.bench/build/ls.js"
 fi
+# The cost of health checks (issue 24, bench/health.ts): change-one at 10x10 without checks, with one
+# passing command check, and with one failing check that is rolled back. BENCH_HEALTH=0 leaves it out.
+if [ "${BENCH_HEALTH:-1}" != 0 ]; then
+  [ "${BENCH_QUICK:-}" = 1 ] && export BENCH_HEALTH_SIZE="${BENCH_HEALTH_SIZE:-3x3}" BENCH_HEALTH_SAMPLES="${BENCH_HEALTH_SAMPLES:-1}"
+  BENCH_SUBNET="${BENCH_HEALTH_SUBNET:-127.0.153}" node "$ROOT/.bench/build/health.js"
+fi
 echo
-cat "$OUT/results.md"
+if [ "${BENCH_MAIN:-1}" != 0 ]; then cat "$OUT/results.md"; fi
 if [ -f "$OUT/ls-results.md" ]; then cat "$OUT/ls-results.md"; fi
+if [ -f "$OUT/health-results.md" ]; then cat "$OUT/health-results.md"; fi

@@ -95,9 +95,10 @@ export class BenchStack {
 
   /**
    * The hosts (from the fleet manifest), containers per host, per-container revisions, the
-   * resources the program makes (bench/program), and a fleet's maxParallelHosts.
+   * resources the program makes (bench/program), and more program config (`extra`: a fleet's
+   * maxParallelHosts, health checks), each as nixos-bench:<key>.
    */
-  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" | "fleet" = "container", maxParallelHosts?: number): void {
+  configure(hosts: FleetHost[], perHost: number, revisions: Record<string, number>, frontend: "container" | "host" | "fleet" = "container", extra: Record<string, unknown> = {}): void {
     const doc = (existsSync(this.configFile) ? YAML.parse(readFileSync(this.configFile, "utf8")) : {}) ?? {};
     const entries = Object.fromEntries(
       hosts.map((h) => [h.name, { host: h.address, port: h.port, user: "root", hostKey: h.hostKey, privateKeyFile: h.privateKeyPath }]),
@@ -107,7 +108,7 @@ export class BenchStack {
       "nixos-bench:containersPerHost": perHost,
       "nixos-bench:revisions": revisions,
       "nixos-bench:frontend": frontend,
-      ...(maxParallelHosts !== undefined && { "nixos-bench:maxParallelHosts": maxParallelHosts }),
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`nixos-bench:${k}`, v])),
     };
     writeFileSync(this.configFile, YAML.stringify(doc));
   }

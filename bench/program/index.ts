@@ -6,12 +6,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as nixos from "pulumi-nixos-containers";
-import { containerArgs, containerName, revisionOf } from "../spec";
+import { containerArgs, containerName, healthChecksFor, revisionOf, type HealthPlan } from "../spec";
 
 const config = new pulumi.Config();
 const hosts = nixos.hostsFromConfig(config);
 const perHost = config.requireNumber("containersPerHost");
 const revisions = config.getObject<Record<string, number>>("revisions") ?? {};
+/** Health checks of single containers ("host1/c01": "pass"), bench/health.ts. */
+const health = config.getObject<HealthPlan>("health") ?? {};
+const healthTimeoutSeconds = config.getNumber("healthTimeoutSeconds") ?? 10;
 /**
  * "container": one NixosContainer per container; "host": one NixosHost per host holding them;
  * "fleet": one NixosFleet holding every host (at most `maxParallelHosts` at once, when set).
@@ -24,7 +27,8 @@ for (const [hostName, connection] of Object.entries(hosts)) {
   const h = Number(hostName.replace(/^host/, ""));
   const containers: Record<string, nixos.HostContainerArgs> = {};
   for (let k = 1; k <= perHost; k++) {
-    const args = containerArgs(k, revisionOf(revisions, h, k)) as unknown as nixos.NixosContainerArgs;
+    const checks = health[`${hostName}/${containerName(k)}`];
+    const args = { ...containerArgs(k, revisionOf(revisions, h, k)), ...(checks && { healthChecks: healthChecksFor(checks, healthTimeoutSeconds) }) } as unknown as nixos.NixosContainerArgs;
     if (frontend === "container") new nixos.NixosContainer(`${hostName}/${containerName(k)}`, { ...args, connection });
     else containers[containerName(k)] = args;
     count++;

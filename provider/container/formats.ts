@@ -191,3 +191,26 @@ export const tasksMax: FormatCheck = {
   test: (v) => v === "infinity" || /^[1-9][0-9]*$/.test(v) || (/^[0-9]+(\.[0-9]+)?%$/.test(v) && Number(v.slice(0, -1)) > 0 && Number(v.slice(0, -1)) <= 100),
   expected: 'a number of tasks (512), a percentage of the kernel\'s limit ("10%"), or "infinity"',
 };
+
+/*
+ * Health checks (health-schema.ts). They never land in NAME.conf: each value reaches the
+ * container quoted as one argument. The formats only keep out what the check cannot use.
+ */
+
+/** A systemd unit name as `systemctl is-active` takes it (without a suffix it means NAME.service). */
+export const unitName: FormatCheck = {
+  test: (v) => /^[A-Za-z0-9:_.\\@-]{1,255}$/.test(v) && !v.startsWith("-"),
+  expected: "a systemd unit name such as postgresql.service or nginx (letters, digits, ':', '_', '.', '\\', '@', '-')",
+};
+
+/** Where a tcp or http check connects inside the container: a hostname or an IP address, no port. */
+export const probeHost: FormatCheck = {
+  test: (v) => isIPv4(v) || isIPv6(v) || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v),
+  expected: "a hostname or an IP address without a port (127.0.0.1, ::1, localhost)",
+};
+
+/** The path of an http check: the request line's target, so no whitespace or control characters. */
+export const httpPath: FormatCheck = {
+  test: (v) => v.startsWith("/") && v.length <= 2048 && !/[\s\x00-\x1f\x7f]/.test(v),
+  expected: "a path starting with '/' without spaces or control characters (/health, /status?full=1)",
+};

@@ -23,6 +23,9 @@ const DEPLOYMENT_ONLY = new Set([
   "deleteData",
   "adopt",
   "rebuildTimeoutSeconds",
+  // What the provider checks after a change (health-schema.ts): nothing of it reaches NixOS.
+  "healthChecks",
+  "rollback",
   // Not an option of containers.<name>: settings of the host's unit (resources.ts).
   "resources",
   // Never Nix: files on the host, of which the module only mounts the directory (secrets.ts).

@@ -129,6 +129,8 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     });
   }
 
+  warnings.push(...healthWarnings(args));
+
   if (args.privateNetwork && name.length > PRIVATE_NETWORK_NAME_LIMIT) {
     warnings.push({
       path: ["name"],
@@ -136,6 +138,29 @@ export function crossFieldProblems(args: NixosContainerArgs, name: string): { er
     });
   }
   return { errors: errors.map((e) => ({ ...e, rule: true as const })), warnings };
+}
+
+/** Health check settings that can never do what they say. */
+function healthWarnings(args: NixosContainerArgs): Problem[] {
+  const checks = args.healthChecks;
+  if (checks === undefined) {
+    return args.rollback === undefined
+      ? []
+      : [{ path: ["rollback"], message: "rollback acts on a container that fails its healthChecks, and there are none: nothing is checked, so nothing is rolled back; add healthChecks (healthChecks: {} checks that its systemd is running)" }];
+  }
+  const warnings: Problem[] = [];
+  if (args.rebuildAction === "boot") {
+    warnings.push({ path: ["healthChecks"], message: 'healthChecks do not run with rebuildAction "boot": nothing is activated until the host boots, so there is nothing to check yet' });
+  }
+  (checks.commands ?? []).forEach((c, i) => {
+    if (c.timeoutSeconds !== undefined && c.timeoutSeconds > checks.timeoutSeconds) {
+      warnings.push({
+        path: ["healthChecks", "commands", i, "timeoutSeconds"],
+        message: `${c.timeoutSeconds} s is longer than the whole check may take (healthChecks.timeoutSeconds, ${checks.timeoutSeconds} s): the command is stopped at that time anyway; raise healthChecks.timeoutSeconds`,
+      });
+    }
+  });
+  return warnings;
 }
 
 interface VethAddresses {

@@ -11,6 +11,7 @@ import * as f from "./formats";
 import { formatted, port } from "./fields";
 import { UNIT_DIRECTIVES } from "./resources";
 import { SecretsSchema } from "./secrets";
+import { HealthChecksSchema, RollbackSchema } from "./health-schema";
 
 const opt = (option: string) => `containers.<name>.${option}`;
 
@@ -367,6 +368,8 @@ export const NixosContainerInputsSchema = z
       description:
         'What happens to a running container after its definition changed: "reload" activates the new system in place (systemctl reload), or restarts it when settings only a start applies changed: host-side settings of its conf (network, mounts, extraFlags) or the start settings of its unit (tmpfs, additionalCapabilities, enableTun, ephemeral, extraVeths); changed resources and allowedDevices are applied to it in place by the switch, and timeoutStartSec at its next start; "restart" always restarts it, also for a changed limit; "none" leaves it to NixOS (which restarts only autoStart containers with restartIfChanged), and the run warns when it keeps running with its old system or settings.',
     }),
+    healthChecks: HealthChecksSchema.optional(),
+    rollback: RollbackSchema,
     deleteData: z.boolean().default(false).meta({
       description:
         "On delete, also remove the container's state directory /var/lib/nixos-containers/NAME. NixOS keeps it by default.",

@@ -2,6 +2,7 @@
 import type { PostAction } from "./scripts";
 import type { HostSecretFile } from "./protocol";
 import type { SecretFileChange } from "./secrets-scripts";
+import type { HealthChecks } from "./health";
 
 export type { SecretFileChange };
 
@@ -36,6 +37,10 @@ export interface ContainerChange {
    * Undefined or empty: it has none, and its secrets directory goes (also on delete).
    */
   secrets?: SecretFileChange[];
+  /** Create and update: checked inside the container after the switch (health-gate.ts). */
+  healthChecks?: HealthChecks;
+  /** When it fails them: put its previous module back (the default), or keep the new one (false). */
+  rollback?: boolean;
 }
 
 

@@ -17,6 +17,7 @@ import { elapsed, type Progress } from "./progress";
 import { unitChange } from "./unit-change";
 import type { RoundTally } from "./summary";
 import { settleOutcomes, settleTail, stageSecrets, type SecretsOutcome } from "./secrets";
+import { gatedChanges, healthGate, type HealthOutcome, type RoundSteps } from "./health-gate";
 import { leaveMessage, ownerRecord, ownerVerdict, parseOwnerRecord, refusalMessage, takeoverMessage, type OwnerVerdict } from "./ownership";
 
 export interface RoundOptions {
@@ -27,7 +28,7 @@ export interface RoundOptions {
   switchLockRetries?: number;
 }
 
-export type Settled = { change: ContainerChange; result?: ChangeResult; error?: Error; retrySolo?: boolean };
+export type Settled = { change: ContainerChange; result?: ChangeResult; error?: Error; retrySolo?: boolean; health?: HealthOutcome };
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
@@ -85,20 +86,25 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
     let after: ScriptReport;
     let rebuildOutput = "";
     let bootDefault: string | undefined;
-    for (let lockRetry = 0; ; ) {
+    /** One nixos-rebuild of the round, counted in the tally, its phases on the rows. */
+    const rebuild = async (names: string[], what: string) => {
       const started = Date.now();
-      progress.status(`${host.label}: nixos-rebuild ${action} (${remaining.length} container${remaining.length === 1 ? "" : "s"})`);
-      const run = await runRebuild(host, action, timeout, remaining.map((c) => c.name), progress);
+      progress.status(`${host.label}: nixos-rebuild ${action} (${what})`);
+      const run = await runRebuild(host, action, timeout, names, progress);
       if (tally) {
         tally.rebuilds++;
         tally.rebuildMs += Date.now() - started;
       }
+      progress.status(`${host.label}: nixos-rebuild ${action} ${run.outcome.phase === "ok" ? "done" : `failed (${run.outcome.phase})`} in ${elapsed(started)}`);
+      return run;
+    };
+    for (let lockRetry = 0; ; ) {
+      const run = await rebuild(remaining.map((c) => c.name), `${remaining.length} container${remaining.length === 1 ? "" : "s"}`);
       outcome = run.outcome;
       after = run.report;
       rebuildOutput = run.output;
       const profile = after.fields.get("SYSPROFILE");
       bootDefault ??= profile && /^system-[0-9]+-link$/.test(profile) ? profile : undefined;
-      progress.status(`${host.label}: nixos-rebuild ${action} ${outcome.phase === "ok" ? "done" : `failed (${outcome.phase})`} in ${elapsed(started)}`);
       if (outcome.phase === "ok" || outcome.phase === "activation") break;
       if (outcome.phase === "lock" && lockRetry++ < (options.switchLockRetries ?? 5)) {
         progress.status(`${host.label}: another nixos-rebuild holds the switch lock; retrying in ${2 * lockRetry} s`);
@@ -147,8 +153,21 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
       );
     }
     const succeeding = remaining.filter((c) => !activationFailed.has(c.name));
+    // Containers with health checks keep their journal entries (and the round its lock) until checked.
+    const gated = gatedChanges(remaining, action);
     step = "after";
-    const final = await bringOntoNewSystem(host, action, succeeding, before, after, outcome, progress, remaining.map((c) => c.name), lock.token, staged);
+    const final = await bringOntoNewSystem(
+      host,
+      action,
+      succeeding,
+      before,
+      after,
+      outcome,
+      progress,
+      remaining.filter((c) => !gated.includes(c)).map((c) => c.name),
+      gated.length === 0 ? lock.token : undefined,
+      staged,
+    );
     if (final.report.fields.get("LOCK") === "released") lock.markReleased();
     for (const c of succeeding) {
       const s = settled.get(c.name)!;
@@ -162,6 +181,20 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
         };
     }
     if (otherFailedUnits.length > 0) progress.warn(`${host.label}: activation reported failed units: ${otherFailedUnits.join(", ")}`);
+    if (gated.length > 0) {
+      step = "health";
+      const entries = gated.map((c) => settled.get(c.name)!);
+      const handed = entries.map((s) => ({ change: s.change, result: s.result, error: s.error }));
+      for (const s of entries) s.result = undefined; // settled by the gate, or by a lost connection
+      const steps: RoundSteps = {
+        rebuild: (names) => rebuild(names, `rolling back ${names.join(", ")}`),
+        revert: (names) => revert(host, names),
+        bringOnto: (cs, old, now, how) => bringOntoNewSystem(host, action, cs, old, now, how, progress, [], undefined, new Map()),
+      };
+      const gate = await healthGate(host, handed, { action, progress, before, after, lockToken: lock.token }, steps);
+      if (gate.released) lock.markReleased();
+      for (const s of entries) Object.assign(s, gate.settled.get(s.change.name));
+    }
     progress.status(`${host.label}: done in ${elapsed(roundStart)}`);
     return [...settled.values()];
   } catch (e) {
@@ -174,7 +207,7 @@ export async function runRound(host: Host, changes: ContainerChange[], progress:
 }
 
 /** Where a round was when it failed: what the host is left with depends on it. */
-type RoundStep = "write" | "rebuild" | "after";
+type RoundStep = "write" | "rebuild" | "after" | "health";
 
 /**
  * A lost connection (or a transport timeout) says which step it interrupted
@@ -189,7 +222,9 @@ function describeTransportFailure(host: Host, step: RoundStep, action: string, e
       ? "while writing the container modules. The previous modules were put back, or, if the host could not be reached again, the next run puts them back from the journal before doing anything else"
       : step === "rebuild"
         ? `during nixos-rebuild ${action}. The host may still finish that rebuild on its own; the next run waits for it, restores the previous modules from the journal and applies the change again`
-        : `after nixos-rebuild ${action} (bringing the containers onto their new system): the new configuration is active; the next run finishes the job`;
+        : step === "health"
+          ? `while checking the health of the changed containers after nixos-rebuild ${action}: the new configuration is active; the next run puts the previous modules of the containers with healthChecks back from the journal, applies their change again and checks it again`
+          : `after nixos-rebuild ${action} (bringing the containers onto their new system): the new configuration is active; the next run finishes the job`;
   return new HostError(host.id, "transport", `${host.label}: the connection was lost ${consequence}. (${e.message})`);
 }
 
@@ -310,7 +345,9 @@ async function bringOntoNewSystem(
   outcome: RebuildOutcome,
   progress: Progress,
   journalled: string[],
-  lockToken: string,
+  /** Give the lock back at the end (the round's last step). */
+  lockToken: string | undefined,
+  /** The secret files staged for this round (secrets.ts): settled after the switch. */
   staged: Map<string, SecretsOutcome>,
 ) {
   const actions = new Map<string, scripts.PostAction | "started-by-switch">();

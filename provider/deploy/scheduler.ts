@@ -136,7 +136,7 @@ export class HostScheduler {
       const settled = await runRound(this.host, batch.map((w) => w.change), this.progress.about(urns), this.options, tally);
       this.summary.add(
         tally,
-        settled.map((s) => ({ change: s.change, ok: !!s.result, retrying: !!s.retrySolo, left: s.change.kind === "delete" && s.result?.state.module != null })),
+        settled.map((s) => ({ change: s.change, ok: !!s.result, retrying: !!s.retrySolo, left: s.change.kind === "delete" && s.result?.state.module != null, health: s.health })),
       );
       for (const s of settled) {
         const waiting = batch.find((w) => w.change.name === s.change.name)!;

@@ -39,6 +39,9 @@ run_step() { # run_step NAME WHAT COMMAND...: run it, indent its output, report 
 report_units() { # each container's unit as systemd has it (unit-change.ts compares them)
   for n in "$@"; do echo "UNITFILE $n $(systemctl cat container@$n.service 2>/dev/null | base64 -w0)"; done
 }
+clear_journal() { # the round is settled for these containers: forget their previous modules
+  for n in "$@"; do rm -rf ${JOURNAL_DIR}/$n.prev ${JOURNAL_DIR}/$n.absent ${JOURNAL_DIR}/$n.owner-prev ${JOURNAL_DIR}/$n.owner-absent ${JOURNAL_DIR}/$n.secrets-prev ${JOURNAL_DIR}/$n.secrets-absent; done
+}
 is_flake_host() { [ -e /etc/nixos/flake.nix ]; }
 stage_for_flake() { if is_flake_host && git -C /etc/nixos rev-parse --is-inside-work-tree >/dev/null 2>&1; then git -C /etc/nixos add -A -- pulumi-containers >/dev/null; fi; }
 `;
@@ -303,8 +306,23 @@ for name in ${steps.map((s) => sq(s.name)).join(" ")}; do
   echo "PROFILE $name $(readlink -f /nix/var/nix/profiles/per-container/$name/system 2>/dev/null || echo -)"
 done
 report_active ${steps.map((s) => sq(s.name)).join(" ")}
-for name in ${clearJournalFor.map(sq).join(" ")}; do rm -rf ${JOURNAL_DIR}/$name.prev ${JOURNAL_DIR}/$name.absent ${JOURNAL_DIR}/$name.owner-prev ${JOURNAL_DIR}/$name.owner-absent ${JOURNAL_DIR}/$name.secrets-prev ${JOURNAL_DIR}/$name.secrets-absent; done
+clear_journal ${clearJournalFor.map(sq).join(" ")}
 ${releaseToken === undefined ? "" : releaseLock(releaseToken)}echo "END"
+`;
+}
+
+/**
+ * The end of a round whose containers were health-checked (health-gate.ts): stop the created
+ * containers that failed, start again those that ran before a rollback and did not come back,
+ * clear the journal of the checked containers, give the lock back.
+ */
+export function settleGate(stop: readonly string[], start: readonly string[], clearJournalFor: readonly string[], releaseToken: string): string {
+  return `set -u
+${PRELUDE}
+${stop.map((n) => `run_step ${sq(n)} stop systemctl stop ${sq(`container@${n}.service`)}`).join("\n")}
+${start.map((n) => `run_step ${sq(n)} start systemctl start ${sq(`container@${n}.service`)}`).join("\n")}
+clear_journal ${clearJournalFor.map(sq).join(" ")}
+${releaseLock(releaseToken)}echo "END"
 `;
 }
 

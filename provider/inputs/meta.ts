@@ -11,6 +11,11 @@ export interface OptionMeta {
   nixosSince?: string;
   /** NixOS's default, documented; the provider leaves an unset option out of the module. */
   nixosDefault?: unknown;
+  /**
+   * The provider's default for a setting it keeps optional in its inputs (so that adding the
+   * setting changed nothing in the state of existing stacks): documented, never filled in.
+   */
+  providerDefault?: unknown;
   /** The value is a credential: secret in Pulumi state, never logged. */
   secret?: boolean;
   /** Changing it replaces the container (delete on the old target, create on the new). */

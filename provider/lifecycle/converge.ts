@@ -132,5 +132,7 @@ function changeFor(step: Step, settings: HostSettings, owner: Owner | undefined)
     flake: spec.flake !== undefined,
     rebuildTimeoutSeconds,
     secrets: secretChanges(step.kind === "create" ? undefined : step.old.spec.secrets, spec.secrets),
+    healthChecks: spec.healthChecks,
+    rollback: spec.rollback ?? true,
   };
 }

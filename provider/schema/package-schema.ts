@@ -16,6 +16,7 @@ import {
   UpdateStrategySchema,
 } from "../container/schema";
 import { SecretFileSchema } from "../container/secrets";
+import { HealthChecksSchema, HealthCommandSchema, HttpCheckSchema, TcpCheckSchema } from "../container/health-schema";
 import { NixosContainerOutputsSchema } from "../container/outputs";
 import { NixosHostInputsSchema, HostContainerSchema } from "../container/host-schema";
 import { NixosFleetInputsSchema, FleetHostSchema } from "../container/fleet-schema";
@@ -74,6 +75,10 @@ export function buildPackageSchema({ version }: { version: string }): PackageSch
   registry.name(ExtraVethSchema, "ExtraVeth");
   registry.name(SecretFileSchema, "SecretFile");
   registry.name(ResourcesSchema, "Resources");
+  registry.name(HealthChecksSchema, "HealthChecks");
+  registry.name(HealthCommandSchema, "HealthCommand");
+  registry.name(TcpCheckSchema, "TcpCheck");
+  registry.name(HttpCheckSchema, "HttpCheck");
   registry.name(ProtocolSchema, "Protocol");
   registry.name(RebuildActionSchema, "RebuildAction");
   registry.name(UpdateStrategySchema, "UpdateStrategy");

@@ -101,7 +101,7 @@ export function propertySpec(registry: TypeRegistry, schema: AnySchema): { spec:
   // are left unset on purpose (the option stays out of the module): they, and
   // non-scalar defaults, are documented under language.nixos.default.
   const schemaDefault = defaultValue !== undefined && isScalar(spec, registry) ? defaultValue : undefined;
-  const documentedDefault = defaultValue !== undefined ? defaultValue : meta.nixosDefault;
+  const documentedDefault = defaultValue !== undefined ? defaultValue : (meta.nixosDefault ?? meta.providerDefault);
   if (schemaDefault !== undefined) spec.default = schemaDefault;
   if (meta.secret) spec.secret = true;
   if (meta.replaceOnChanges) spec.replaceOnChanges = true;

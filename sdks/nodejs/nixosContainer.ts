@@ -102,6 +102,10 @@ export class NixosContainer extends pulumi.CustomResource {
      */
     declare public readonly forwardPorts: pulumi.Output<outputs.ForwardPort[] | undefined>;
     /**
+     * Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+     */
+    declare public readonly healthChecks: pulumi.Output<outputs.HealthChecks | undefined>;
+    /**
      * The host the container runs on, as host:port.
      */
     declare public /*out*/ readonly host: pulumi.Output<string>;
@@ -194,6 +198,10 @@ export class NixosContainer extends pulumi.CustomResource {
      */
     declare public readonly restartIfChanged: pulumi.Output<boolean | undefined>;
     /**
+     * When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+     */
+    declare public readonly rollback: pulumi.Output<boolean | undefined>;
+    /**
      * Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
      */
     declare public readonly secrets: pulumi.Output<{[key: string]: outputs.SecretFile} | undefined>;
@@ -251,6 +259,7 @@ export class NixosContainer extends pulumi.CustomResource {
             resourceInputs["extraVeths"] = args?.extraVeths;
             resourceInputs["flake"] = args?.flake;
             resourceInputs["forwardPorts"] = args?.forwardPorts;
+            resourceInputs["healthChecks"] = args ? pulumi.output(args.healthChecks).apply(v => v === undefined ? undefined : inputs.healthChecksArgsProvideDefaults(v)) : undefined;
             resourceInputs["hostAddress"] = args?.hostAddress;
             resourceInputs["hostAddress6"] = args?.hostAddress6;
             resourceInputs["hostBridge"] = args?.hostBridge;
@@ -270,6 +279,7 @@ export class NixosContainer extends pulumi.CustomResource {
             resourceInputs["rebuildTimeoutSeconds"] = (args?.rebuildTimeoutSeconds) ?? 1800;
             resourceInputs["resources"] = args?.resources;
             resourceInputs["restartIfChanged"] = args?.restartIfChanged;
+            resourceInputs["rollback"] = args?.rollback;
             resourceInputs["secrets"] = args?.secrets;
             resourceInputs["specialArgs"] = args?.specialArgs;
             resourceInputs["timeoutStartSec"] = args?.timeoutStartSec;
@@ -299,6 +309,7 @@ export class NixosContainer extends pulumi.CustomResource {
             resourceInputs["extraVeths"] = undefined /*out*/;
             resourceInputs["flake"] = undefined /*out*/;
             resourceInputs["forwardPorts"] = undefined /*out*/;
+            resourceInputs["healthChecks"] = undefined /*out*/;
             resourceInputs["host"] = undefined /*out*/;
             resourceInputs["hostAddress"] = undefined /*out*/;
             resourceInputs["hostAddress6"] = undefined /*out*/;
@@ -322,6 +333,7 @@ export class NixosContainer extends pulumi.CustomResource {
             resourceInputs["rebuildTimeoutSeconds"] = undefined /*out*/;
             resourceInputs["resources"] = undefined /*out*/;
             resourceInputs["restartIfChanged"] = undefined /*out*/;
+            resourceInputs["rollback"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["specialArgs"] = undefined /*out*/;
             resourceInputs["status"] = undefined /*out*/;
@@ -404,6 +416,10 @@ export interface NixosContainerArgs {
      */
     forwardPorts?: pulumi.Input<pulumi.Input<inputs.ForwardPortArgs>[] | undefined>;
     /**
+     * Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+     */
+    healthChecks?: pulumi.Input<inputs.HealthChecksArgs | undefined>;
+    /**
      * Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
      */
     hostAddress?: pulumi.Input<string | undefined>;
@@ -479,6 +495,10 @@ export interface NixosContainerArgs {
      * Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
      */
     restartIfChanged?: pulumi.Input<boolean | undefined>;
+    /**
+     * When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+     */
+    rollback?: pulumi.Input<boolean | undefined>;
     /**
      * Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
      */

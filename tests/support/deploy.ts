@@ -64,6 +64,8 @@ export function changeFor(spec: ContainerSpec, kind: ContainerChange["kind"] = "
     flake: spec.flake !== undefined,
     deleteData: spec.deleteData,
     rebuildTimeoutSeconds: spec.rebuildTimeoutSeconds,
+    healthChecks: spec.healthChecks,
+    rollback: spec.rollback ?? true,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * For an end-to-end test file: a project under tests/e2e/projects (its package.json depends on
  * this package as a user's does; `make build` installs it), a simulated fleet of its own and a
- * stack "e2e" configured for that fleet (scripts/fleet-stack-config.js); removed after the file.
+ * stack (default "e2e") configured for that fleet (scripts/fleet-stack-config.js); removed after
+ * the file, or after the describe block that calls it.
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -11,20 +12,20 @@ import { PulumiStack } from "./pulumi-cli";
 
 const ROOT = join(__dirname, "..", "..");
 
-export function useProjectOnFleet(project: string, octet: number, hosts = 1): { fleet: () => Fleet; stack: () => PulumiStack } {
+export function useProjectOnFleet(project: string, octet: number, hosts = 1, stackName = "e2e"): { fleet: () => Fleet; stack: () => PulumiStack } {
   const dir = join(ROOT, "tests", "e2e", "projects", project);
   let fleet: Fleet | undefined;
   let stack: PulumiStack | undefined;
   beforeAll(() => {
     fleet = startFleet(octet, hosts);
-    stack = new PulumiStack(dir, "e2e");
-    rmSync(join(dir, "Pulumi.e2e.yaml"), { force: true });
+    stack = new PulumiStack(dir, stackName);
+    rmSync(join(dir, `Pulumi.${stackName}.yaml`), { force: true });
     stack.init();
-    execFileSync(join(ROOT, "scripts", "fleet-stack-config.js"), [dir, "e2e", join(fleet.state, "manifest.json")]);
+    execFileSync(join(ROOT, "scripts", "fleet-stack-config.js"), [dir, stackName, join(fleet.state, "manifest.json")]);
   });
   afterAll(() => {
     stack?.remove();
-    rmSync(join(dir, "Pulumi.e2e.yaml"), { force: true });
+    rmSync(join(dir, `Pulumi.${stackName}.yaml`), { force: true });
     fleet?.down();
   });
   return { fleet: () => fleet!, stack: () => stack! };

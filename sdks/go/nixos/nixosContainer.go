@@ -48,6 +48,8 @@ type NixosContainer struct {
 	Flake pulumi.StringPtrOutput `pulumi:"flake"`
 	// Ports forwarded from the host into the container. Requires privateNetwork.
 	ForwardPorts ForwardPortArrayOutput `pulumi:"forwardPorts"`
+	// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+	HealthChecks HealthChecksPtrOutput `pulumi:"healthChecks"`
 	// The host the container runs on, as host:port.
 	Host pulumi.StringOutput `pulumi:"host"`
 	// Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
@@ -94,6 +96,8 @@ type NixosContainer struct {
 	Resources ResourcesPtrOutput `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged pulumi.BoolPtrOutput `pulumi:"restartIfChanged"`
+	// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+	Rollback pulumi.BoolPtrOutput `pulumi:"rollback"`
 	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
 	Secrets SecretFileMapOutput `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
@@ -126,6 +130,9 @@ func NewNixosContainer(ctx *pulumi.Context,
 	args.Connection = args.Connection.ToConnectionOutput().ApplyT(func(v Connection) Connection { return *v.Defaults() }).(ConnectionOutput)
 	if args.DeleteData == nil {
 		args.DeleteData = pulumi.BoolPtr(false)
+	}
+	if args.HealthChecks != nil {
+		args.HealthChecks = args.HealthChecks.ToHealthChecksPtrOutput().ApplyT(func(v *HealthChecks) *HealthChecks { return v.Defaults() }).(HealthChecksPtrOutput)
 	}
 	if args.RebuildAction == nil {
 		args.RebuildAction = RebuildAction("switch")
@@ -213,6 +220,8 @@ type nixosContainerArgs struct {
 	Flake *string `pulumi:"flake"`
 	// Ports forwarded from the host into the container. Requires privateNetwork.
 	ForwardPorts []ForwardPort `pulumi:"forwardPorts"`
+	// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+	HealthChecks *HealthChecks `pulumi:"healthChecks"`
 	// Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
 	HostAddress *string `pulumi:"hostAddress"`
 	// IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
@@ -251,6 +260,8 @@ type nixosContainerArgs struct {
 	Resources *Resources `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged *bool `pulumi:"restartIfChanged"`
+	// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+	Rollback *bool `pulumi:"rollback"`
 	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
 	Secrets map[string]SecretFile `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
@@ -295,6 +306,8 @@ type NixosContainerArgs struct {
 	Flake pulumi.StringPtrInput
 	// Ports forwarded from the host into the container. Requires privateNetwork.
 	ForwardPorts ForwardPortArrayInput
+	// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+	HealthChecks HealthChecksPtrInput
 	// Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
 	HostAddress pulumi.StringPtrInput
 	// IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
@@ -333,6 +346,8 @@ type NixosContainerArgs struct {
 	Resources ResourcesPtrInput
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged pulumi.BoolPtrInput
+	// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+	Rollback pulumi.BoolPtrInput
 	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
 	Secrets SecretFileMapInput
 	// Extra arguments passed to the container's NixOS modules.
@@ -462,6 +477,11 @@ func (o NixosContainerOutput) ForwardPorts() ForwardPortArrayOutput {
 	return o.ApplyT(func(v *NixosContainer) ForwardPortArrayOutput { return v.ForwardPorts }).(ForwardPortArrayOutput)
 }
 
+// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+func (o NixosContainerOutput) HealthChecks() HealthChecksPtrOutput {
+	return o.ApplyT(func(v *NixosContainer) HealthChecksPtrOutput { return v.HealthChecks }).(HealthChecksPtrOutput)
+}
+
 // The host the container runs on, as host:port.
 func (o NixosContainerOutput) Host() pulumi.StringOutput {
 	return o.ApplyT(func(v *NixosContainer) pulumi.StringOutput { return v.Host }).(pulumi.StringOutput)
@@ -575,6 +595,11 @@ func (o NixosContainerOutput) Resources() ResourcesPtrOutput {
 // Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 func (o NixosContainerOutput) RestartIfChanged() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *NixosContainer) pulumi.BoolPtrOutput { return v.RestartIfChanged }).(pulumi.BoolPtrOutput)
+}
+
+// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+func (o NixosContainerOutput) Rollback() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *NixosContainer) pulumi.BoolPtrOutput { return v.Rollback }).(pulumi.BoolPtrOutput)
 }
 
 // Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".

@@ -1146,6 +1146,407 @@ func (o ForwardPortArrayOutput) Index(i pulumi.IntInput) ForwardPortOutput {
 	}).(ForwardPortOutput)
 }
 
+// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+type HealthChecks struct {
+	// Commands that must exit 0 inside the container.
+	Commands []HealthCommand `pulumi:"commands"`
+	// HTTP endpoints inside the container that must answer with an expected status.
+	Http []HttpCheck `pulumi:"http"`
+	// Time between two tries of a failing check.
+	IntervalSeconds *int `pulumi:"intervalSeconds"`
+	// Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+	SystemRunning *bool `pulumi:"systemRunning"`
+	// Ports something must accept TCP connections on, inside the container.
+	Tcp []TcpCheck `pulumi:"tcp"`
+	// How long the checks may take to pass, all of them together: each failing check is retried until then.
+	TimeoutSeconds *int `pulumi:"timeoutSeconds"`
+	// Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+	Units []string `pulumi:"units"`
+}
+
+// Defaults sets the appropriate defaults for HealthChecks
+func (val *HealthChecks) Defaults() *HealthChecks {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.IntervalSeconds == nil {
+		intervalSeconds_ := 2
+		tmp.IntervalSeconds = &intervalSeconds_
+	}
+	if tmp.SystemRunning == nil {
+		systemRunning_ := true
+		tmp.SystemRunning = &systemRunning_
+	}
+	if tmp.TimeoutSeconds == nil {
+		timeoutSeconds_ := 60
+		tmp.TimeoutSeconds = &timeoutSeconds_
+	}
+	return &tmp
+}
+
+// HealthChecksInput is an input type that accepts HealthChecksArgs and HealthChecksOutput values.
+// You can construct a concrete instance of `HealthChecksInput` via:
+//
+//	HealthChecksArgs{...}
+type HealthChecksInput interface {
+	pulumi.Input
+
+	ToHealthChecksOutput() HealthChecksOutput
+	ToHealthChecksOutputWithContext(context.Context) HealthChecksOutput
+}
+
+// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+type HealthChecksArgs struct {
+	// Commands that must exit 0 inside the container.
+	Commands HealthCommandArrayInput `pulumi:"commands"`
+	// HTTP endpoints inside the container that must answer with an expected status.
+	Http HttpCheckArrayInput `pulumi:"http"`
+	// Time between two tries of a failing check.
+	IntervalSeconds pulumi.IntPtrInput `pulumi:"intervalSeconds"`
+	// Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+	SystemRunning pulumi.BoolPtrInput `pulumi:"systemRunning"`
+	// Ports something must accept TCP connections on, inside the container.
+	Tcp TcpCheckArrayInput `pulumi:"tcp"`
+	// How long the checks may take to pass, all of them together: each failing check is retried until then.
+	TimeoutSeconds pulumi.IntPtrInput `pulumi:"timeoutSeconds"`
+	// Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+	Units pulumi.StringArrayInput `pulumi:"units"`
+}
+
+// Defaults sets the appropriate defaults for HealthChecksArgs
+func (val *HealthChecksArgs) Defaults() *HealthChecksArgs {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.IntervalSeconds == nil {
+		tmp.IntervalSeconds = pulumi.IntPtr(2)
+	}
+	if tmp.SystemRunning == nil {
+		tmp.SystemRunning = pulumi.BoolPtr(true)
+	}
+	if tmp.TimeoutSeconds == nil {
+		tmp.TimeoutSeconds = pulumi.IntPtr(60)
+	}
+	return &tmp
+}
+func (HealthChecksArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HealthChecks)(nil)).Elem()
+}
+
+func (i HealthChecksArgs) ToHealthChecksOutput() HealthChecksOutput {
+	return i.ToHealthChecksOutputWithContext(context.Background())
+}
+
+func (i HealthChecksArgs) ToHealthChecksOutputWithContext(ctx context.Context) HealthChecksOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HealthChecksOutput)
+}
+
+func (i HealthChecksArgs) ToHealthChecksPtrOutput() HealthChecksPtrOutput {
+	return i.ToHealthChecksPtrOutputWithContext(context.Background())
+}
+
+func (i HealthChecksArgs) ToHealthChecksPtrOutputWithContext(ctx context.Context) HealthChecksPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HealthChecksOutput).ToHealthChecksPtrOutputWithContext(ctx)
+}
+
+// HealthChecksPtrInput is an input type that accepts HealthChecksArgs, HealthChecksPtr and HealthChecksPtrOutput values.
+// You can construct a concrete instance of `HealthChecksPtrInput` via:
+//
+//	        HealthChecksArgs{...}
+//
+//	or:
+//
+//	        nil
+type HealthChecksPtrInput interface {
+	pulumi.Input
+
+	ToHealthChecksPtrOutput() HealthChecksPtrOutput
+	ToHealthChecksPtrOutputWithContext(context.Context) HealthChecksPtrOutput
+}
+
+type healthChecksPtrType HealthChecksArgs
+
+func HealthChecksPtr(v *HealthChecksArgs) HealthChecksPtrInput {
+	return (*healthChecksPtrType)(v)
+}
+
+func (*healthChecksPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HealthChecks)(nil)).Elem()
+}
+
+func (i *healthChecksPtrType) ToHealthChecksPtrOutput() HealthChecksPtrOutput {
+	return i.ToHealthChecksPtrOutputWithContext(context.Background())
+}
+
+func (i *healthChecksPtrType) ToHealthChecksPtrOutputWithContext(ctx context.Context) HealthChecksPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HealthChecksPtrOutput)
+}
+
+// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+type HealthChecksOutput struct{ *pulumi.OutputState }
+
+func (HealthChecksOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HealthChecks)(nil)).Elem()
+}
+
+func (o HealthChecksOutput) ToHealthChecksOutput() HealthChecksOutput {
+	return o
+}
+
+func (o HealthChecksOutput) ToHealthChecksOutputWithContext(ctx context.Context) HealthChecksOutput {
+	return o
+}
+
+func (o HealthChecksOutput) ToHealthChecksPtrOutput() HealthChecksPtrOutput {
+	return o.ToHealthChecksPtrOutputWithContext(context.Background())
+}
+
+func (o HealthChecksOutput) ToHealthChecksPtrOutputWithContext(ctx context.Context) HealthChecksPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HealthChecks) *HealthChecks {
+		return &v
+	}).(HealthChecksPtrOutput)
+}
+
+// Commands that must exit 0 inside the container.
+func (o HealthChecksOutput) Commands() HealthCommandArrayOutput {
+	return o.ApplyT(func(v HealthChecks) []HealthCommand { return v.Commands }).(HealthCommandArrayOutput)
+}
+
+// HTTP endpoints inside the container that must answer with an expected status.
+func (o HealthChecksOutput) Http() HttpCheckArrayOutput {
+	return o.ApplyT(func(v HealthChecks) []HttpCheck { return v.Http }).(HttpCheckArrayOutput)
+}
+
+// Time between two tries of a failing check.
+func (o HealthChecksOutput) IntervalSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HealthChecks) *int { return v.IntervalSeconds }).(pulumi.IntPtrOutput)
+}
+
+// Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+func (o HealthChecksOutput) SystemRunning() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v HealthChecks) *bool { return v.SystemRunning }).(pulumi.BoolPtrOutput)
+}
+
+// Ports something must accept TCP connections on, inside the container.
+func (o HealthChecksOutput) Tcp() TcpCheckArrayOutput {
+	return o.ApplyT(func(v HealthChecks) []TcpCheck { return v.Tcp }).(TcpCheckArrayOutput)
+}
+
+// How long the checks may take to pass, all of them together: each failing check is retried until then.
+func (o HealthChecksOutput) TimeoutSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HealthChecks) *int { return v.TimeoutSeconds }).(pulumi.IntPtrOutput)
+}
+
+// Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+func (o HealthChecksOutput) Units() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v HealthChecks) []string { return v.Units }).(pulumi.StringArrayOutput)
+}
+
+type HealthChecksPtrOutput struct{ *pulumi.OutputState }
+
+func (HealthChecksPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HealthChecks)(nil)).Elem()
+}
+
+func (o HealthChecksPtrOutput) ToHealthChecksPtrOutput() HealthChecksPtrOutput {
+	return o
+}
+
+func (o HealthChecksPtrOutput) ToHealthChecksPtrOutputWithContext(ctx context.Context) HealthChecksPtrOutput {
+	return o
+}
+
+func (o HealthChecksPtrOutput) Elem() HealthChecksOutput {
+	return o.ApplyT(func(v *HealthChecks) HealthChecks {
+		if v != nil {
+			return *v
+		}
+		var ret HealthChecks
+		return ret
+	}).(HealthChecksOutput)
+}
+
+// Commands that must exit 0 inside the container.
+func (o HealthChecksPtrOutput) Commands() HealthCommandArrayOutput {
+	return o.ApplyT(func(v *HealthChecks) []HealthCommand {
+		if v == nil {
+			return nil
+		}
+		return v.Commands
+	}).(HealthCommandArrayOutput)
+}
+
+// HTTP endpoints inside the container that must answer with an expected status.
+func (o HealthChecksPtrOutput) Http() HttpCheckArrayOutput {
+	return o.ApplyT(func(v *HealthChecks) []HttpCheck {
+		if v == nil {
+			return nil
+		}
+		return v.Http
+	}).(HttpCheckArrayOutput)
+}
+
+// Time between two tries of a failing check.
+func (o HealthChecksPtrOutput) IntervalSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HealthChecks) *int {
+		if v == nil {
+			return nil
+		}
+		return v.IntervalSeconds
+	}).(pulumi.IntPtrOutput)
+}
+
+// Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+func (o HealthChecksPtrOutput) SystemRunning() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *HealthChecks) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.SystemRunning
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Ports something must accept TCP connections on, inside the container.
+func (o HealthChecksPtrOutput) Tcp() TcpCheckArrayOutput {
+	return o.ApplyT(func(v *HealthChecks) []TcpCheck {
+		if v == nil {
+			return nil
+		}
+		return v.Tcp
+	}).(TcpCheckArrayOutput)
+}
+
+// How long the checks may take to pass, all of them together: each failing check is retried until then.
+func (o HealthChecksPtrOutput) TimeoutSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HealthChecks) *int {
+		if v == nil {
+			return nil
+		}
+		return v.TimeoutSeconds
+	}).(pulumi.IntPtrOutput)
+}
+
+// Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+func (o HealthChecksPtrOutput) Units() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *HealthChecks) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Units
+	}).(pulumi.StringArrayOutput)
+}
+
+// A command that must exit 0 inside the container.
+type HealthCommand struct {
+	// The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+	Argv []string `pulumi:"argv"`
+	// Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+	TimeoutSeconds *int `pulumi:"timeoutSeconds"`
+}
+
+// HealthCommandInput is an input type that accepts HealthCommandArgs and HealthCommandOutput values.
+// You can construct a concrete instance of `HealthCommandInput` via:
+//
+//	HealthCommandArgs{...}
+type HealthCommandInput interface {
+	pulumi.Input
+
+	ToHealthCommandOutput() HealthCommandOutput
+	ToHealthCommandOutputWithContext(context.Context) HealthCommandOutput
+}
+
+// A command that must exit 0 inside the container.
+type HealthCommandArgs struct {
+	// The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+	Argv pulumi.StringArrayInput `pulumi:"argv"`
+	// Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+	TimeoutSeconds pulumi.IntPtrInput `pulumi:"timeoutSeconds"`
+}
+
+func (HealthCommandArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HealthCommand)(nil)).Elem()
+}
+
+func (i HealthCommandArgs) ToHealthCommandOutput() HealthCommandOutput {
+	return i.ToHealthCommandOutputWithContext(context.Background())
+}
+
+func (i HealthCommandArgs) ToHealthCommandOutputWithContext(ctx context.Context) HealthCommandOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HealthCommandOutput)
+}
+
+// HealthCommandArrayInput is an input type that accepts HealthCommandArray and HealthCommandArrayOutput values.
+// You can construct a concrete instance of `HealthCommandArrayInput` via:
+//
+//	HealthCommandArray{ HealthCommandArgs{...} }
+type HealthCommandArrayInput interface {
+	pulumi.Input
+
+	ToHealthCommandArrayOutput() HealthCommandArrayOutput
+	ToHealthCommandArrayOutputWithContext(context.Context) HealthCommandArrayOutput
+}
+
+type HealthCommandArray []HealthCommandInput
+
+func (HealthCommandArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HealthCommand)(nil)).Elem()
+}
+
+func (i HealthCommandArray) ToHealthCommandArrayOutput() HealthCommandArrayOutput {
+	return i.ToHealthCommandArrayOutputWithContext(context.Background())
+}
+
+func (i HealthCommandArray) ToHealthCommandArrayOutputWithContext(ctx context.Context) HealthCommandArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HealthCommandArrayOutput)
+}
+
+// A command that must exit 0 inside the container.
+type HealthCommandOutput struct{ *pulumi.OutputState }
+
+func (HealthCommandOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HealthCommand)(nil)).Elem()
+}
+
+func (o HealthCommandOutput) ToHealthCommandOutput() HealthCommandOutput {
+	return o
+}
+
+func (o HealthCommandOutput) ToHealthCommandOutputWithContext(ctx context.Context) HealthCommandOutput {
+	return o
+}
+
+// The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+func (o HealthCommandOutput) Argv() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v HealthCommand) []string { return v.Argv }).(pulumi.StringArrayOutput)
+}
+
+// Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+func (o HealthCommandOutput) TimeoutSeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HealthCommand) *int { return v.TimeoutSeconds }).(pulumi.IntPtrOutput)
+}
+
+type HealthCommandArrayOutput struct{ *pulumi.OutputState }
+
+func (HealthCommandArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HealthCommand)(nil)).Elem()
+}
+
+func (o HealthCommandArrayOutput) ToHealthCommandArrayOutput() HealthCommandArrayOutput {
+	return o
+}
+
+func (o HealthCommandArrayOutput) ToHealthCommandArrayOutputWithContext(ctx context.Context) HealthCommandArrayOutput {
+	return o
+}
+
+func (o HealthCommandArrayOutput) Index(i pulumi.IntInput) HealthCommandOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HealthCommand {
+		return vs[0].([]HealthCommand)[vs[1].(int)]
+	}).(HealthCommandOutput)
+}
+
 // A container of the host: the NixosContainer arguments without connection, rebuildAction and rebuildTimeoutSeconds, which the NixosHost sets for all of them.
 type HostContainer struct {
 	// Extra capabilities for the container, e.g. ["CAP_NET_ADMIN"] (systemd-nspawn --capability). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
@@ -1176,6 +1577,8 @@ type HostContainer struct {
 	Flake *string `pulumi:"flake"`
 	// Ports forwarded from the host into the container. Requires privateNetwork.
 	ForwardPorts []ForwardPort `pulumi:"forwardPorts"`
+	// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+	HealthChecks *HealthChecks `pulumi:"healthChecks"`
 	// Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
 	HostAddress *string `pulumi:"hostAddress"`
 	// IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
@@ -1210,6 +1613,8 @@ type HostContainer struct {
 	Resources *Resources `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged *bool `pulumi:"restartIfChanged"`
+	// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+	Rollback *bool `pulumi:"rollback"`
 	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
 	Secrets map[string]SecretFile `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
@@ -1236,6 +1641,8 @@ func (val *HostContainer) Defaults() *HostContainer {
 		deleteData_ := false
 		tmp.DeleteData = &deleteData_
 	}
+	tmp.HealthChecks = tmp.HealthChecks.Defaults()
+
 	if tmp.UpdateStrategy == nil {
 		updateStrategy_ := UpdateStrategy("reload")
 		tmp.UpdateStrategy = &updateStrategy_
@@ -1284,6 +1691,8 @@ type HostContainerArgs struct {
 	Flake pulumi.StringPtrInput `pulumi:"flake"`
 	// Ports forwarded from the host into the container. Requires privateNetwork.
 	ForwardPorts ForwardPortArrayInput `pulumi:"forwardPorts"`
+	// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+	HealthChecks HealthChecksPtrInput `pulumi:"healthChecks"`
 	// Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
 	HostAddress pulumi.StringPtrInput `pulumi:"hostAddress"`
 	// IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
@@ -1318,6 +1727,8 @@ type HostContainerArgs struct {
 	Resources ResourcesPtrInput `pulumi:"resources"`
 	// Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
 	RestartIfChanged pulumi.BoolPtrInput `pulumi:"restartIfChanged"`
+	// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+	Rollback pulumi.BoolPtrInput `pulumi:"rollback"`
 	// Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
 	Secrets SecretFileMapInput `pulumi:"secrets"`
 	// Extra arguments passed to the container's NixOS modules.
@@ -1342,6 +1753,7 @@ func (val *HostContainerArgs) Defaults() *HostContainerArgs {
 	if tmp.DeleteData == nil {
 		tmp.DeleteData = pulumi.BoolPtr(false)
 	}
+
 	if tmp.UpdateStrategy == nil {
 		tmp.UpdateStrategy = UpdateStrategy("reload")
 	}
@@ -1469,6 +1881,11 @@ func (o HostContainerOutput) ForwardPorts() ForwardPortArrayOutput {
 	return o.ApplyT(func(v HostContainer) []ForwardPort { return v.ForwardPorts }).(ForwardPortArrayOutput)
 }
 
+// Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+func (o HostContainerOutput) HealthChecks() HealthChecksPtrOutput {
+	return o.ApplyT(func(v HostContainer) *HealthChecks { return v.HealthChecks }).(HealthChecksPtrOutput)
+}
+
 // Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
 func (o HostContainerOutput) HostAddress() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostContainer) *string { return v.HostAddress }).(pulumi.StringPtrOutput)
@@ -1554,6 +1971,11 @@ func (o HostContainerOutput) RestartIfChanged() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v HostContainer) *bool { return v.RestartIfChanged }).(pulumi.BoolPtrOutput)
 }
 
+// When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+func (o HostContainerOutput) Rollback() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v HostContainer) *bool { return v.Rollback }).(pulumi.BoolPtrOutput)
+}
+
 // Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
 func (o HostContainerOutput) Secrets() SecretFileMapOutput {
 	return o.ApplyT(func(v HostContainer) map[string]SecretFile { return v.Secrets }).(SecretFileMapOutput)
@@ -1597,6 +2019,133 @@ func (o HostContainerMapOutput) MapIndex(k pulumi.StringInput) HostContainerOutp
 	return pulumi.All(o, k).ApplyT(func(vs []interface{}) HostContainer {
 		return vs[0].(map[string]HostContainer)[vs[1].(string)]
 	}).(HostContainerOutput)
+}
+
+// An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+type HttpCheck struct {
+	// The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+	ExpectStatus []int `pulumi:"expectStatus"`
+	// Address to connect to inside the container; also sent as the Host header.
+	Host *string `pulumi:"host"`
+	// The path to GET.
+	Path *string `pulumi:"path"`
+	// The port of the HTTP server.
+	Port int `pulumi:"port"`
+}
+
+// HttpCheckInput is an input type that accepts HttpCheckArgs and HttpCheckOutput values.
+// You can construct a concrete instance of `HttpCheckInput` via:
+//
+//	HttpCheckArgs{...}
+type HttpCheckInput interface {
+	pulumi.Input
+
+	ToHttpCheckOutput() HttpCheckOutput
+	ToHttpCheckOutputWithContext(context.Context) HttpCheckOutput
+}
+
+// An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+type HttpCheckArgs struct {
+	// The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+	ExpectStatus pulumi.IntArrayInput `pulumi:"expectStatus"`
+	// Address to connect to inside the container; also sent as the Host header.
+	Host pulumi.StringPtrInput `pulumi:"host"`
+	// The path to GET.
+	Path pulumi.StringPtrInput `pulumi:"path"`
+	// The port of the HTTP server.
+	Port pulumi.IntInput `pulumi:"port"`
+}
+
+func (HttpCheckArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HttpCheck)(nil)).Elem()
+}
+
+func (i HttpCheckArgs) ToHttpCheckOutput() HttpCheckOutput {
+	return i.ToHttpCheckOutputWithContext(context.Background())
+}
+
+func (i HttpCheckArgs) ToHttpCheckOutputWithContext(ctx context.Context) HttpCheckOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HttpCheckOutput)
+}
+
+// HttpCheckArrayInput is an input type that accepts HttpCheckArray and HttpCheckArrayOutput values.
+// You can construct a concrete instance of `HttpCheckArrayInput` via:
+//
+//	HttpCheckArray{ HttpCheckArgs{...} }
+type HttpCheckArrayInput interface {
+	pulumi.Input
+
+	ToHttpCheckArrayOutput() HttpCheckArrayOutput
+	ToHttpCheckArrayOutputWithContext(context.Context) HttpCheckArrayOutput
+}
+
+type HttpCheckArray []HttpCheckInput
+
+func (HttpCheckArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HttpCheck)(nil)).Elem()
+}
+
+func (i HttpCheckArray) ToHttpCheckArrayOutput() HttpCheckArrayOutput {
+	return i.ToHttpCheckArrayOutputWithContext(context.Background())
+}
+
+func (i HttpCheckArray) ToHttpCheckArrayOutputWithContext(ctx context.Context) HttpCheckArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HttpCheckArrayOutput)
+}
+
+// An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+type HttpCheckOutput struct{ *pulumi.OutputState }
+
+func (HttpCheckOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HttpCheck)(nil)).Elem()
+}
+
+func (o HttpCheckOutput) ToHttpCheckOutput() HttpCheckOutput {
+	return o
+}
+
+func (o HttpCheckOutput) ToHttpCheckOutputWithContext(ctx context.Context) HttpCheckOutput {
+	return o
+}
+
+// The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+func (o HttpCheckOutput) ExpectStatus() pulumi.IntArrayOutput {
+	return o.ApplyT(func(v HttpCheck) []int { return v.ExpectStatus }).(pulumi.IntArrayOutput)
+}
+
+// Address to connect to inside the container; also sent as the Host header.
+func (o HttpCheckOutput) Host() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HttpCheck) *string { return v.Host }).(pulumi.StringPtrOutput)
+}
+
+// The path to GET.
+func (o HttpCheckOutput) Path() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HttpCheck) *string { return v.Path }).(pulumi.StringPtrOutput)
+}
+
+// The port of the HTTP server.
+func (o HttpCheckOutput) Port() pulumi.IntOutput {
+	return o.ApplyT(func(v HttpCheck) int { return v.Port }).(pulumi.IntOutput)
+}
+
+type HttpCheckArrayOutput struct{ *pulumi.OutputState }
+
+func (HttpCheckArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HttpCheck)(nil)).Elem()
+}
+
+func (o HttpCheckArrayOutput) ToHttpCheckArrayOutput() HttpCheckArrayOutput {
+	return o
+}
+
+func (o HttpCheckArrayOutput) ToHttpCheckArrayOutputWithContext(ctx context.Context) HttpCheckArrayOutput {
+	return o
+}
+
+func (o HttpCheckArrayOutput) Index(i pulumi.IntInput) HttpCheckOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HttpCheck {
+		return vs[0].([]HttpCheck)[vs[1].(int)]
+	}).(HttpCheckOutput)
 }
 
 // A bastion to connect through (like ssh -J); its host key is verified the same way.
@@ -2366,6 +2915,115 @@ func (o SecretFileMapOutput) MapIndex(k pulumi.StringInput) SecretFileOutput {
 	}).(SecretFileOutput)
 }
 
+// Something accepts TCP connections on this port inside the container.
+type TcpCheck struct {
+	// Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+	Host *string `pulumi:"host"`
+	// The port something must accept connections on.
+	Port int `pulumi:"port"`
+}
+
+// TcpCheckInput is an input type that accepts TcpCheckArgs and TcpCheckOutput values.
+// You can construct a concrete instance of `TcpCheckInput` via:
+//
+//	TcpCheckArgs{...}
+type TcpCheckInput interface {
+	pulumi.Input
+
+	ToTcpCheckOutput() TcpCheckOutput
+	ToTcpCheckOutputWithContext(context.Context) TcpCheckOutput
+}
+
+// Something accepts TCP connections on this port inside the container.
+type TcpCheckArgs struct {
+	// Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+	Host pulumi.StringPtrInput `pulumi:"host"`
+	// The port something must accept connections on.
+	Port pulumi.IntInput `pulumi:"port"`
+}
+
+func (TcpCheckArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*TcpCheck)(nil)).Elem()
+}
+
+func (i TcpCheckArgs) ToTcpCheckOutput() TcpCheckOutput {
+	return i.ToTcpCheckOutputWithContext(context.Background())
+}
+
+func (i TcpCheckArgs) ToTcpCheckOutputWithContext(ctx context.Context) TcpCheckOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TcpCheckOutput)
+}
+
+// TcpCheckArrayInput is an input type that accepts TcpCheckArray and TcpCheckArrayOutput values.
+// You can construct a concrete instance of `TcpCheckArrayInput` via:
+//
+//	TcpCheckArray{ TcpCheckArgs{...} }
+type TcpCheckArrayInput interface {
+	pulumi.Input
+
+	ToTcpCheckArrayOutput() TcpCheckArrayOutput
+	ToTcpCheckArrayOutputWithContext(context.Context) TcpCheckArrayOutput
+}
+
+type TcpCheckArray []TcpCheckInput
+
+func (TcpCheckArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]TcpCheck)(nil)).Elem()
+}
+
+func (i TcpCheckArray) ToTcpCheckArrayOutput() TcpCheckArrayOutput {
+	return i.ToTcpCheckArrayOutputWithContext(context.Background())
+}
+
+func (i TcpCheckArray) ToTcpCheckArrayOutputWithContext(ctx context.Context) TcpCheckArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TcpCheckArrayOutput)
+}
+
+// Something accepts TCP connections on this port inside the container.
+type TcpCheckOutput struct{ *pulumi.OutputState }
+
+func (TcpCheckOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TcpCheck)(nil)).Elem()
+}
+
+func (o TcpCheckOutput) ToTcpCheckOutput() TcpCheckOutput {
+	return o
+}
+
+func (o TcpCheckOutput) ToTcpCheckOutputWithContext(ctx context.Context) TcpCheckOutput {
+	return o
+}
+
+// Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+func (o TcpCheckOutput) Host() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TcpCheck) *string { return v.Host }).(pulumi.StringPtrOutput)
+}
+
+// The port something must accept connections on.
+func (o TcpCheckOutput) Port() pulumi.IntOutput {
+	return o.ApplyT(func(v TcpCheck) int { return v.Port }).(pulumi.IntOutput)
+}
+
+type TcpCheckArrayOutput struct{ *pulumi.OutputState }
+
+func (TcpCheckArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]TcpCheck)(nil)).Elem()
+}
+
+func (o TcpCheckArrayOutput) ToTcpCheckArrayOutput() TcpCheckArrayOutput {
+	return o
+}
+
+func (o TcpCheckArrayOutput) ToTcpCheckArrayOutputWithContext(ctx context.Context) TcpCheckArrayOutput {
+	return o
+}
+
+func (o TcpCheckArrayOutput) Index(i pulumi.IntInput) TcpCheckOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) TcpCheck {
+		return vs[0].([]TcpCheck)[vs[1].(int)]
+	}).(TcpCheckOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AllowedDeviceInput)(nil)).Elem(), AllowedDeviceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AllowedDeviceArrayInput)(nil)).Elem(), AllowedDeviceArray{})
@@ -2381,14 +3039,22 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FleetHostMapInput)(nil)).Elem(), FleetHostMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ForwardPortInput)(nil)).Elem(), ForwardPortArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ForwardPortArrayInput)(nil)).Elem(), ForwardPortArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HealthChecksInput)(nil)).Elem(), HealthChecksArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HealthChecksPtrInput)(nil)).Elem(), HealthChecksArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HealthCommandInput)(nil)).Elem(), HealthCommandArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HealthCommandArrayInput)(nil)).Elem(), HealthCommandArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostContainerInput)(nil)).Elem(), HostContainerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostContainerMapInput)(nil)).Elem(), HostContainerMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HttpCheckInput)(nil)).Elem(), HttpCheckArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HttpCheckArrayInput)(nil)).Elem(), HttpCheckArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*JumpHostInput)(nil)).Elem(), JumpHostArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*JumpHostPtrInput)(nil)).Elem(), JumpHostArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesInput)(nil)).Elem(), ResourcesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesPtrInput)(nil)).Elem(), ResourcesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SecretFileInput)(nil)).Elem(), SecretFileArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SecretFileMapInput)(nil)).Elem(), SecretFileMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TcpCheckInput)(nil)).Elem(), TcpCheckArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TcpCheckArrayInput)(nil)).Elem(), TcpCheckArray{})
 	pulumi.RegisterOutputType(AllowedDeviceOutput{})
 	pulumi.RegisterOutputType(AllowedDeviceArrayOutput{})
 	pulumi.RegisterOutputType(BindMountOutput{})
@@ -2403,12 +3069,20 @@ func init() {
 	pulumi.RegisterOutputType(FleetHostMapOutput{})
 	pulumi.RegisterOutputType(ForwardPortOutput{})
 	pulumi.RegisterOutputType(ForwardPortArrayOutput{})
+	pulumi.RegisterOutputType(HealthChecksOutput{})
+	pulumi.RegisterOutputType(HealthChecksPtrOutput{})
+	pulumi.RegisterOutputType(HealthCommandOutput{})
+	pulumi.RegisterOutputType(HealthCommandArrayOutput{})
 	pulumi.RegisterOutputType(HostContainerOutput{})
 	pulumi.RegisterOutputType(HostContainerMapOutput{})
+	pulumi.RegisterOutputType(HttpCheckOutput{})
+	pulumi.RegisterOutputType(HttpCheckArrayOutput{})
 	pulumi.RegisterOutputType(JumpHostOutput{})
 	pulumi.RegisterOutputType(JumpHostPtrOutput{})
 	pulumi.RegisterOutputType(ResourcesOutput{})
 	pulumi.RegisterOutputType(ResourcesPtrOutput{})
 	pulumi.RegisterOutputType(SecretFileOutput{})
 	pulumi.RegisterOutputType(SecretFileMapOutput{})
+	pulumi.RegisterOutputType(TcpCheckOutput{})
+	pulumi.RegisterOutputType(TcpCheckArrayOutput{})
 }

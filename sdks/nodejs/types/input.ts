@@ -222,6 +222,65 @@ export interface ForwardPortArgs {
 }
 
 /**
+ * Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+ */
+export interface HealthChecksArgs {
+    /**
+     * Commands that must exit 0 inside the container.
+     */
+    commands?: pulumi.Input<pulumi.Input<inputs.HealthCommandArgs>[] | undefined>;
+    /**
+     * HTTP endpoints inside the container that must answer with an expected status.
+     */
+    http?: pulumi.Input<pulumi.Input<inputs.HttpCheckArgs>[] | undefined>;
+    /**
+     * Time between two tries of a failing check.
+     */
+    intervalSeconds?: pulumi.Input<number | undefined>;
+    /**
+     * Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+     */
+    systemRunning?: pulumi.Input<boolean | undefined>;
+    /**
+     * Ports something must accept TCP connections on, inside the container.
+     */
+    tcp?: pulumi.Input<pulumi.Input<inputs.TcpCheckArgs>[] | undefined>;
+    /**
+     * How long the checks may take to pass, all of them together: each failing check is retried until then.
+     */
+    timeoutSeconds?: pulumi.Input<number | undefined>;
+    /**
+     * Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+     */
+    units?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+}
+/**
+ * healthChecksArgsProvideDefaults sets the appropriate defaults for HealthChecksArgs
+ */
+export function healthChecksArgsProvideDefaults(val: HealthChecksArgs): HealthChecksArgs {
+    return {
+        ...val,
+        intervalSeconds: (val.intervalSeconds) ?? 2,
+        systemRunning: (val.systemRunning) ?? true,
+        timeoutSeconds: (val.timeoutSeconds) ?? 60,
+    };
+}
+
+/**
+ * A command that must exit 0 inside the container.
+ */
+export interface HealthCommandArgs {
+    /**
+     * The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+     */
+    argv: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+     */
+    timeoutSeconds?: pulumi.Input<number | undefined>;
+}
+
+/**
  * A container of the host: the NixosContainer arguments without connection, rebuildAction and rebuildTimeoutSeconds, which the NixosHost sets for all of them.
  */
 export interface HostContainerArgs {
@@ -281,6 +340,10 @@ export interface HostContainerArgs {
      * Ports forwarded from the host into the container. Requires privateNetwork.
      */
     forwardPorts?: pulumi.Input<pulumi.Input<inputs.ForwardPortArgs>[] | undefined>;
+    /**
+     * Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+     */
+    healthChecks?: pulumi.Input<inputs.HealthChecksArgs | undefined>;
     /**
      * Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
      */
@@ -350,6 +413,10 @@ export interface HostContainerArgs {
      */
     restartIfChanged?: pulumi.Input<boolean | undefined>;
     /**
+     * When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+     */
+    rollback?: pulumi.Input<boolean | undefined>;
+    /**
      * Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
      */
     secrets?: pulumi.Input<{[key: string]: pulumi.Input<inputs.SecretFileArgs>} | undefined>;
@@ -378,8 +445,31 @@ export function hostContainerArgsProvideDefaults(val: HostContainerArgs): HostCo
         ...val,
         adopt: (val.adopt) ?? false,
         deleteData: (val.deleteData) ?? false,
+        healthChecks: pulumi.output(val.healthChecks).apply(v => v === undefined ? undefined : inputs.healthChecksArgsProvideDefaults(v)),
         updateStrategy: (val.updateStrategy) ?? "reload",
     };
+}
+
+/**
+ * An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+ */
+export interface HttpCheckArgs {
+    /**
+     * The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+     */
+    expectStatus?: pulumi.Input<pulumi.Input<number>[] | undefined>;
+    /**
+     * Address to connect to inside the container; also sent as the Host header.
+     */
+    host?: pulumi.Input<string | undefined>;
+    /**
+     * The path to GET.
+     */
+    path?: pulumi.Input<string | undefined>;
+    /**
+     * The port of the HTTP server.
+     */
+    port: pulumi.Input<number>;
 }
 
 /**
@@ -505,4 +595,18 @@ export interface SecretFileArgs {
      * The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
      */
     value: pulumi.Input<string>;
+}
+
+/**
+ * Something accepts TCP connections on this port inside the container.
+ */
+export interface TcpCheckArgs {
+    /**
+     * Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+     */
+    host?: pulumi.Input<string | undefined>;
+    /**
+     * The port something must accept connections on.
+     */
+    port: pulumi.Input<number>;
 }

@@ -194,6 +194,87 @@ export interface ForwardPort {
 }
 
 /**
+ * Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+ */
+export interface HealthChecks {
+    /**
+     * Commands that must exit 0 inside the container.
+     */
+    commands?: outputs.HealthCommand[];
+    /**
+     * HTTP endpoints inside the container that must answer with an expected status.
+     */
+    http?: outputs.HttpCheck[];
+    /**
+     * Time between two tries of a failing check.
+     */
+    intervalSeconds?: number;
+    /**
+     * Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+     */
+    systemRunning?: boolean;
+    /**
+     * Ports something must accept TCP connections on, inside the container.
+     */
+    tcp?: outputs.TcpCheck[];
+    /**
+     * How long the checks may take to pass, all of them together: each failing check is retried until then.
+     */
+    timeoutSeconds?: number;
+    /**
+     * Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+     */
+    units?: string[];
+}
+/**
+ * healthChecksProvideDefaults sets the appropriate defaults for HealthChecks
+ */
+export function healthChecksProvideDefaults(val: HealthChecks): HealthChecks {
+    return {
+        ...val,
+        intervalSeconds: (val.intervalSeconds) ?? 2,
+        systemRunning: (val.systemRunning) ?? true,
+        timeoutSeconds: (val.timeoutSeconds) ?? 60,
+    };
+}
+
+/**
+ * A command that must exit 0 inside the container.
+ */
+export interface HealthCommand {
+    /**
+     * The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+     */
+    argv: string[];
+    /**
+     * Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+     */
+    timeoutSeconds?: number;
+}
+
+/**
+ * An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+ */
+export interface HttpCheck {
+    /**
+     * The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+     */
+    expectStatus?: number[];
+    /**
+     * Address to connect to inside the container; also sent as the Host header.
+     */
+    host?: string;
+    /**
+     * The path to GET.
+     */
+    path?: string;
+    /**
+     * The port of the HTTP server.
+     */
+    port: number;
+}
+
+/**
  * A bastion to connect through (like ssh -J); its host key is verified the same way.
  */
 export interface JumpHost {
@@ -316,5 +397,19 @@ export interface SecretFile {
      * The file's content. Always treated as a Pulumi secret, also when passed as a plain string: it is encrypted in the state, never logged, never written to /nix/store. Use a secret from stack config (config.requireSecret). (Not flagged `secret` in this schema: generated SDKs would then make a NixosHost's whole `containers` secret and its preview unreadable; the SDK and the provider mark each value secret by its path, lifecycle/codec.ts SECRET_PATHS.)
      */
     value: string;
+}
+
+/**
+ * Something accepts TCP connections on this port inside the container.
+ */
+export interface TcpCheck {
+    /**
+     * Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+     */
+    host?: string;
+    /**
+     * The port something must accept connections on.
+     */
+    port: number;
 }
 

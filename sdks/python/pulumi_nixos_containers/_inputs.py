@@ -30,14 +30,22 @@ __all__ = [
     'FleetHostArgsDict',
     'ForwardPortArgs',
     'ForwardPortArgsDict',
+    'HealthChecksArgs',
+    'HealthChecksArgsDict',
+    'HealthCommandArgs',
+    'HealthCommandArgsDict',
     'HostContainerArgs',
     'HostContainerArgsDict',
+    'HttpCheckArgs',
+    'HttpCheckArgsDict',
     'JumpHostArgs',
     'JumpHostArgsDict',
     'ResourcesArgs',
     'ResourcesArgsDict',
     'SecretFileArgs',
     'SecretFileArgsDict',
+    'TcpCheckArgs',
+    'TcpCheckArgsDict',
 ]
 
 class AllowedDeviceArgsDict(TypedDict):
@@ -831,6 +839,219 @@ class ForwardPortArgs:
         pulumi.set(self, "protocol", value)
 
 
+class HealthChecksArgsDict(TypedDict):
+    """
+    Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+    """
+    commands: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['HealthCommandArgsDict']]]]]
+    """
+    Commands that must exit 0 inside the container.
+    """
+    http: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['HttpCheckArgsDict']]]]]
+    """
+    HTTP endpoints inside the container that must answer with an expected status.
+    """
+    interval_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Time between two tries of a failing check.
+    """
+    system_running: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+    """
+    tcp: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['TcpCheckArgsDict']]]]]
+    """
+    Ports something must accept TCP connections on, inside the container.
+    """
+    timeout_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How long the checks may take to pass, all of them together: each failing check is retried until then.
+    """
+    units: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+    """
+
+@pulumi.input_type
+class HealthChecksArgs:
+    def __init__(__self__, *,
+                 commands: pulumi.Input[Optional[Sequence[pulumi.Input['HealthCommandArgs']]]] = None,
+                 http: pulumi.Input[Optional[Sequence[pulumi.Input['HttpCheckArgs']]]] = None,
+                 interval_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 system_running: pulumi.Input[Optional[_builtins.bool]] = None,
+                 tcp: pulumi.Input[Optional[Sequence[pulumi.Input['TcpCheckArgs']]]] = None,
+                 timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 units: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+
+        :param pulumi.Input[Sequence[pulumi.Input['HealthCommandArgs']]] commands: Commands that must exit 0 inside the container.
+        :param pulumi.Input[Sequence[pulumi.Input['HttpCheckArgs']]] http: HTTP endpoints inside the container that must answer with an expected status.
+        :param pulumi.Input[_builtins.int] interval_seconds: Time between two tries of a failing check.
+        :param pulumi.Input[_builtins.bool] system_running: Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+        :param pulumi.Input[Sequence[pulumi.Input['TcpCheckArgs']]] tcp: Ports something must accept TCP connections on, inside the container.
+        :param pulumi.Input[_builtins.int] timeout_seconds: How long the checks may take to pass, all of them together: each failing check is retried until then.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] units: Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+        """
+        if commands is not None:
+            pulumi.set(__self__, "commands", commands)
+        if http is not None:
+            pulumi.set(__self__, "http", http)
+        if interval_seconds is None:
+            interval_seconds = 2
+        if interval_seconds is not None:
+            pulumi.set(__self__, "interval_seconds", interval_seconds)
+        if system_running is None:
+            system_running = True
+        if system_running is not None:
+            pulumi.set(__self__, "system_running", system_running)
+        if tcp is not None:
+            pulumi.set(__self__, "tcp", tcp)
+        if timeout_seconds is None:
+            timeout_seconds = 60
+        if timeout_seconds is not None:
+            pulumi.set(__self__, "timeout_seconds", timeout_seconds)
+        if units is not None:
+            pulumi.set(__self__, "units", units)
+
+    @_builtins.property
+    @pulumi.getter
+    def commands(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['HealthCommandArgs']]]]:
+        """
+        Commands that must exit 0 inside the container.
+        """
+        return pulumi.get(self, "commands")
+
+    @commands.setter
+    def commands(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['HealthCommandArgs']]]]):
+        pulumi.set(self, "commands", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def http(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['HttpCheckArgs']]]]:
+        """
+        HTTP endpoints inside the container that must answer with an expected status.
+        """
+        return pulumi.get(self, "http")
+
+    @http.setter
+    def http(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['HttpCheckArgs']]]]):
+        pulumi.set(self, "http", value)
+
+    @_builtins.property
+    @pulumi.getter(name="intervalSeconds")
+    def interval_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Time between two tries of a failing check.
+        """
+        return pulumi.get(self, "interval_seconds")
+
+    @interval_seconds.setter
+    def interval_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "interval_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="systemRunning")
+    def system_running(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+        """
+        return pulumi.get(self, "system_running")
+
+    @system_running.setter
+    def system_running(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "system_running", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tcp(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['TcpCheckArgs']]]]:
+        """
+        Ports something must accept TCP connections on, inside the container.
+        """
+        return pulumi.get(self, "tcp")
+
+    @tcp.setter
+    def tcp(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['TcpCheckArgs']]]]):
+        pulumi.set(self, "tcp", value)
+
+    @_builtins.property
+    @pulumi.getter(name="timeoutSeconds")
+    def timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How long the checks may take to pass, all of them together: each failing check is retried until then.
+        """
+        return pulumi.get(self, "timeout_seconds")
+
+    @timeout_seconds.setter
+    def timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "timeout_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def units(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+        """
+        return pulumi.get(self, "units")
+
+    @units.setter
+    def units(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "units", value)
+
+
+class HealthCommandArgsDict(TypedDict):
+    """
+    A command that must exit 0 inside the container.
+    """
+    argv: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]
+    """
+    The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+    """
+    timeout_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+    """
+
+@pulumi.input_type
+class HealthCommandArgs:
+    def __init__(__self__, *,
+                 argv: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
+                 timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        A command that must exit 0 inside the container.
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] argv: The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+        :param pulumi.Input[_builtins.int] timeout_seconds: Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+        """
+        pulumi.set(__self__, "argv", argv)
+        if timeout_seconds is not None:
+            pulumi.set(__self__, "timeout_seconds", timeout_seconds)
+
+    @_builtins.property
+    @pulumi.getter
+    def argv(self) -> pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]:
+        """
+        The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+        """
+        return pulumi.get(self, "argv")
+
+    @argv.setter
+    def argv(self, value: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "argv", value)
+
+    @_builtins.property
+    @pulumi.getter(name="timeoutSeconds")
+    def timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+        """
+        return pulumi.get(self, "timeout_seconds")
+
+    @timeout_seconds.setter
+    def timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "timeout_seconds", value)
+
+
 class HostContainerArgsDict(TypedDict):
     """
     A container of the host: the NixosContainer arguments without connection, rebuildAction and rebuildTimeoutSeconds, which the NixosHost sets for all of them.
@@ -890,6 +1111,10 @@ class HostContainerArgsDict(TypedDict):
     forward_ports: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['ForwardPortArgsDict']]]]]
     """
     Ports forwarded from the host into the container. Requires privateNetwork.
+    """
+    health_checks: NotRequired[pulumi.Input[Optional['HealthChecksArgsDict']]]
+    """
+    Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
     """
     host_address: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -959,6 +1184,10 @@ class HostContainerArgsDict(TypedDict):
     """
     Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
     """
+    rollback: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+    """
     secrets: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgsDict']]]]]
     """
     Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
@@ -997,6 +1226,7 @@ class HostContainerArgs:
                  extra_veths: pulumi.Input[Optional[Mapping[str, pulumi.Input['ExtraVethArgs']]]] = None,
                  flake: pulumi.Input[Optional[_builtins.str]] = None,
                  forward_ports: pulumi.Input[Optional[Sequence[pulumi.Input['ForwardPortArgs']]]] = None,
+                 health_checks: pulumi.Input[Optional['HealthChecksArgs']] = None,
                  host_address: pulumi.Input[Optional[_builtins.str]] = None,
                  host_address6: pulumi.Input[Optional[_builtins.str]] = None,
                  host_bridge: pulumi.Input[Optional[_builtins.str]] = None,
@@ -1014,6 +1244,7 @@ class HostContainerArgs:
                  private_users: pulumi.Input[Optional[Union[_builtins.str, _builtins.int]]] = None,
                  resources: pulumi.Input[Optional['ResourcesArgs']] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 rollback: pulumi.Input[Optional[_builtins.bool]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
@@ -1036,6 +1267,7 @@ class HostContainerArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input['ExtraVethArgs']]] extra_veths: Extra veth pairs, by interface name (systemd-nspawn --network-veth-extra; their addresses are set by the start scripts). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
         :param pulumi.Input[_builtins.str] flake: Flake URI of the container's configuration (its nixosConfigurations.container), instead of config. The provider runs `nixos-container update` to build and activate it. Exclusive with config and path.
         :param pulumi.Input[Sequence[pulumi.Input['ForwardPortArgs']]] forward_ports: Ports forwarded from the host into the container. Requires privateNetwork.
+        :param pulumi.Input['HealthChecksArgs'] health_checks: Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
         :param pulumi.Input[_builtins.str] host_address: Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
         :param pulumi.Input[_builtins.str] host_address6: IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
         :param pulumi.Input[_builtins.str] host_bridge: Put the host side of the veth pair into this bridge. Only one of hostBridge and hostAddress/hostAddress6 can be given. Requires privateNetwork.
@@ -1053,6 +1285,7 @@ class HostContainerArgs:
         :param pulumi.Input[Union[_builtins.str, _builtins.int]] private_users: User namespacing: "no", "identity", "pick", or the first host UID of the container's range.
         :param pulumi.Input['ResourcesArgs'] resources: Resource limits of the whole container (memory, CPU, tasks, IO), set on the host's unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".
         :param pulumi.Input[_builtins.bool] restart_if_changed: Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
+        :param pulumi.Input[_builtins.bool] rollback: When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
         :param pulumi.Input[Mapping[str, pulumi.Input['SecretFileArgs']]] secrets: Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
         :param Any special_args: Extra arguments passed to the container's NixOS modules.
         :param pulumi.Input[_builtins.str] timeout_start_sec: How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -1091,6 +1324,8 @@ class HostContainerArgs:
             pulumi.set(__self__, "flake", flake)
         if forward_ports is not None:
             pulumi.set(__self__, "forward_ports", forward_ports)
+        if health_checks is not None:
+            pulumi.set(__self__, "health_checks", health_checks)
         if host_address is not None:
             pulumi.set(__self__, "host_address", host_address)
         if host_address6 is not None:
@@ -1125,6 +1360,8 @@ class HostContainerArgs:
             pulumi.set(__self__, "resources", resources)
         if restart_if_changed is not None:
             pulumi.set(__self__, "restart_if_changed", restart_if_changed)
+        if rollback is not None:
+            pulumi.set(__self__, "rollback", rollback)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if special_args is not None:
@@ -1305,6 +1542,18 @@ class HostContainerArgs:
     @forward_ports.setter
     def forward_ports(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ForwardPortArgs']]]]):
         pulumi.set(self, "forward_ports", value)
+
+    @_builtins.property
+    @pulumi.getter(name="healthChecks")
+    def health_checks(self) -> pulumi.Input[Optional['HealthChecksArgs']]:
+        """
+        Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+        """
+        return pulumi.get(self, "health_checks")
+
+    @health_checks.setter
+    def health_checks(self, value: pulumi.Input[Optional['HealthChecksArgs']]):
+        pulumi.set(self, "health_checks", value)
 
     @_builtins.property
     @pulumi.getter(name="hostAddress")
@@ -1512,6 +1761,18 @@ class HostContainerArgs:
 
     @_builtins.property
     @pulumi.getter
+    def rollback(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+        """
+        return pulumi.get(self, "rollback")
+
+    @rollback.setter
+    def rollback(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "rollback", value)
+
+    @_builtins.property
+    @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]]:
         """
         Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
@@ -1569,6 +1830,99 @@ class HostContainerArgs:
     @update_strategy.setter
     def update_strategy(self, value: pulumi.Input[Optional['UpdateStrategy']]):
         pulumi.set(self, "update_strategy", value)
+
+
+class HttpCheckArgsDict(TypedDict):
+    """
+    An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+    """
+    port: pulumi.Input[_builtins.int]
+    """
+    The port of the HTTP server.
+    """
+    expect_status: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
+    """
+    The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+    """
+    host: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Address to connect to inside the container; also sent as the Host header.
+    """
+    path: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The path to GET.
+    """
+
+@pulumi.input_type
+class HttpCheckArgs:
+    def __init__(__self__, *,
+                 port: pulumi.Input[_builtins.int],
+                 expect_status: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
+                 host: pulumi.Input[Optional[_builtins.str]] = None,
+                 path: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+
+        :param pulumi.Input[_builtins.int] port: The port of the HTTP server.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] expect_status: The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+        :param pulumi.Input[_builtins.str] host: Address to connect to inside the container; also sent as the Host header.
+        :param pulumi.Input[_builtins.str] path: The path to GET.
+        """
+        pulumi.set(__self__, "port", port)
+        if expect_status is not None:
+            pulumi.set(__self__, "expect_status", expect_status)
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+        if path is not None:
+            pulumi.set(__self__, "path", path)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> pulumi.Input[_builtins.int]:
+        """
+        The port of the HTTP server.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter(name="expectStatus")
+    def expect_status(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]:
+        """
+        The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+        """
+        return pulumi.get(self, "expect_status")
+
+    @expect_status.setter
+    def expect_status(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]):
+        pulumi.set(self, "expect_status", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Address to connect to inside the container; also sent as the Host header.
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def path(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The path to GET.
+        """
+        return pulumi.get(self, "path")
+
+    @path.setter
+    def path(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "path", value)
 
 
 class JumpHostArgsDict(TypedDict):
@@ -2095,5 +2449,58 @@ class SecretFileArgs:
     @restart_units.setter
     def restart_units(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "restart_units", value)
+
+
+class TcpCheckArgsDict(TypedDict):
+    """
+    Something accepts TCP connections on this port inside the container.
+    """
+    port: pulumi.Input[_builtins.int]
+    """
+    The port something must accept connections on.
+    """
+    host: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+    """
+
+@pulumi.input_type
+class TcpCheckArgs:
+    def __init__(__self__, *,
+                 port: pulumi.Input[_builtins.int],
+                 host: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Something accepts TCP connections on this port inside the container.
+
+        :param pulumi.Input[_builtins.int] port: The port something must accept connections on.
+        :param pulumi.Input[_builtins.str] host: Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+        """
+        pulumi.set(__self__, "port", port)
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> pulumi.Input[_builtins.int]:
+        """
+        The port something must accept connections on.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "host", value)
 
 

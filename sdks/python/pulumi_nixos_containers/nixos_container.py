@@ -37,6 +37,7 @@ class NixosContainerArgs:
                  extra_veths: pulumi.Input[Optional[Mapping[str, pulumi.Input['ExtraVethArgs']]]] = None,
                  flake: pulumi.Input[Optional[_builtins.str]] = None,
                  forward_ports: pulumi.Input[Optional[Sequence[pulumi.Input['ForwardPortArgs']]]] = None,
+                 health_checks: pulumi.Input[Optional['HealthChecksArgs']] = None,
                  host_address: pulumi.Input[Optional[_builtins.str]] = None,
                  host_address6: pulumi.Input[Optional[_builtins.str]] = None,
                  host_bridge: pulumi.Input[Optional[_builtins.str]] = None,
@@ -56,6 +57,7 @@ class NixosContainerArgs:
                  rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  resources: pulumi.Input[Optional['ResourcesArgs']] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 rollback: pulumi.Input[Optional[_builtins.bool]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
@@ -79,6 +81,7 @@ class NixosContainerArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input['ExtraVethArgs']]] extra_veths: Extra veth pairs, by interface name (systemd-nspawn --network-veth-extra; their addresses are set by the start scripts). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
         :param pulumi.Input[_builtins.str] flake: Flake URI of the container's configuration (its nixosConfigurations.container), instead of config. The provider runs `nixos-container update` to build and activate it. Exclusive with config and path.
         :param pulumi.Input[Sequence[pulumi.Input['ForwardPortArgs']]] forward_ports: Ports forwarded from the host into the container. Requires privateNetwork.
+        :param pulumi.Input['HealthChecksArgs'] health_checks: Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
         :param pulumi.Input[_builtins.str] host_address: Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
         :param pulumi.Input[_builtins.str] host_address6: IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
         :param pulumi.Input[_builtins.str] host_bridge: Put the host side of the veth pair into this bridge. Only one of hostBridge and hostAddress/hostAddress6 can be given. Requires privateNetwork.
@@ -98,6 +101,7 @@ class NixosContainerArgs:
         :param pulumi.Input[_builtins.int] rebuild_timeout_seconds: Longest time one nixos-rebuild may take before it is reported as hung.
         :param pulumi.Input['ResourcesArgs'] resources: Resource limits of the whole container (memory, CPU, tasks, IO), set on the host's unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".
         :param pulumi.Input[_builtins.bool] restart_if_changed: Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
+        :param pulumi.Input[_builtins.bool] rollback: When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
         :param pulumi.Input[Mapping[str, pulumi.Input['SecretFileArgs']]] secrets: Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
         :param Any special_args: Extra arguments passed to the container's NixOS modules.
         :param pulumi.Input[_builtins.str] timeout_start_sec: How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -137,6 +141,8 @@ class NixosContainerArgs:
             pulumi.set(__self__, "flake", flake)
         if forward_ports is not None:
             pulumi.set(__self__, "forward_ports", forward_ports)
+        if health_checks is not None:
+            pulumi.set(__self__, "health_checks", health_checks)
         if host_address is not None:
             pulumi.set(__self__, "host_address", host_address)
         if host_address6 is not None:
@@ -179,6 +185,8 @@ class NixosContainerArgs:
             pulumi.set(__self__, "resources", resources)
         if restart_if_changed is not None:
             pulumi.set(__self__, "restart_if_changed", restart_if_changed)
+        if rollback is not None:
+            pulumi.set(__self__, "rollback", rollback)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if special_args is not None:
@@ -371,6 +379,18 @@ class NixosContainerArgs:
     @forward_ports.setter
     def forward_ports(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ForwardPortArgs']]]]):
         pulumi.set(self, "forward_ports", value)
+
+    @_builtins.property
+    @pulumi.getter(name="healthChecks")
+    def health_checks(self) -> pulumi.Input[Optional['HealthChecksArgs']]:
+        """
+        Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+        """
+        return pulumi.get(self, "health_checks")
+
+    @health_checks.setter
+    def health_checks(self, value: pulumi.Input[Optional['HealthChecksArgs']]):
+        pulumi.set(self, "health_checks", value)
 
     @_builtins.property
     @pulumi.getter(name="hostAddress")
@@ -602,6 +622,18 @@ class NixosContainerArgs:
 
     @_builtins.property
     @pulumi.getter
+    def rollback(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+        """
+        return pulumi.get(self, "rollback")
+
+    @rollback.setter
+    def rollback(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "rollback", value)
+
+    @_builtins.property
+    @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['SecretFileArgs']]]]:
         """
         Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
@@ -682,6 +714,7 @@ class NixosContainer(pulumi.CustomResource):
                  extra_veths: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['ExtraVethArgs', 'ExtraVethArgsDict']]]]] = None,
                  flake: pulumi.Input[Optional[_builtins.str]] = None,
                  forward_ports: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ForwardPortArgs', 'ForwardPortArgsDict']]]]] = None,
+                 health_checks: pulumi.Input[Optional[Union['HealthChecksArgs', 'HealthChecksArgsDict']]] = None,
                  host_address: pulumi.Input[Optional[_builtins.str]] = None,
                  host_address6: pulumi.Input[Optional[_builtins.str]] = None,
                  host_bridge: pulumi.Input[Optional[_builtins.str]] = None,
@@ -701,6 +734,7 @@ class NixosContainer(pulumi.CustomResource):
                  rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  resources: pulumi.Input[Optional[Union['ResourcesArgs', 'ResourcesArgsDict']]] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 rollback: pulumi.Input[Optional[_builtins.bool]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['SecretFileArgs', 'SecretFileArgsDict']]]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
@@ -727,6 +761,7 @@ class NixosContainer(pulumi.CustomResource):
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['ExtraVethArgs', 'ExtraVethArgsDict']]]] extra_veths: Extra veth pairs, by interface name (systemd-nspawn --network-veth-extra; their addresses are set by the start scripts). A change restarts a running container (a flag of its start script; updateStrategy "none" leaves it running with the old one).
         :param pulumi.Input[_builtins.str] flake: Flake URI of the container's configuration (its nixosConfigurations.container), instead of config. The provider runs `nixos-container update` to build and activate it. Exclusive with config and path.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ForwardPortArgs', 'ForwardPortArgsDict']]]] forward_ports: Ports forwarded from the host into the container. Requires privateNetwork.
+        :param pulumi.Input[Union['HealthChecksArgs', 'HealthChecksArgsDict']] health_checks: Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
         :param pulumi.Input[_builtins.str] host_address: Address of the host side of the veth pair (ve-NAME), IPv4 or IPv6, without a prefix length. The host's ve-NAME gets it, and the container routes to it and makes it its default gateway: an IPv4 address gives the container its IPv4 default route, an IPv6 one its IPv6 default route (so an IPv6 hostAddress cannot be combined with hostAddress6). Not used with hostBridge. Requires privateNetwork.
         :param pulumi.Input[_builtins.str] host_address6: IPv6 address of the host side of the veth pair, without a prefix length; the container's IPv6 default route goes via it (not used with hostBridge). Requires privateNetwork.
         :param pulumi.Input[_builtins.str] host_bridge: Put the host side of the veth pair into this bridge. Only one of hostBridge and hostAddress/hostAddress6 can be given. Requires privateNetwork.
@@ -746,6 +781,7 @@ class NixosContainer(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] rebuild_timeout_seconds: Longest time one nixos-rebuild may take before it is reported as hung.
         :param pulumi.Input[Union['ResourcesArgs', 'ResourcesArgsDict']] resources: Resource limits of the whole container (memory, CPU, tasks, IO), set on the host's unit container@NAME.service, e.g. { memoryMax: "1G", cpuQuota: "50%", tasksMax: 512 }. A changed limit is applied to the running container in place, without a restart, unless NixOS restarts it anyway (autoStart with restartIfChanged: true) or updateStrategy is "restart".
         :param pulumi.Input[_builtins.bool] restart_if_changed: Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
+        :param pulumi.Input[_builtins.bool] rollback: When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['SecretFileArgs', 'SecretFileArgsDict']]]] secrets: Files for the container's services, outside /nix/store: by file name, each is /run/secrets/<fileName> inside the container (a read-only bind mount of the host directory /var/lib/pulumi-nixos-containers/secrets/<name>, which only root reads). Values go over the SSH connection on stdin and are secrets in the state. Changing a value, mode or owner rewrites the file and restarts or reloads the named units, without a rebuild; adding the first secret or removing the last changes the container's mounts (one rebuild, and a restart of a running container). See README "Secrets".
         :param Any special_args: Extra arguments passed to the container's NixOS modules.
         :param pulumi.Input[_builtins.str] timeout_start_sec: How long the container may take to start (systemd time span, e.g. "1min"; TimeoutStartSec=). A change takes effect at the next start: it restarts nothing.
@@ -791,6 +827,7 @@ class NixosContainer(pulumi.CustomResource):
                  extra_veths: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['ExtraVethArgs', 'ExtraVethArgsDict']]]]] = None,
                  flake: pulumi.Input[Optional[_builtins.str]] = None,
                  forward_ports: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ForwardPortArgs', 'ForwardPortArgsDict']]]]] = None,
+                 health_checks: pulumi.Input[Optional[Union['HealthChecksArgs', 'HealthChecksArgsDict']]] = None,
                  host_address: pulumi.Input[Optional[_builtins.str]] = None,
                  host_address6: pulumi.Input[Optional[_builtins.str]] = None,
                  host_bridge: pulumi.Input[Optional[_builtins.str]] = None,
@@ -810,6 +847,7 @@ class NixosContainer(pulumi.CustomResource):
                  rebuild_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  resources: pulumi.Input[Optional[Union['ResourcesArgs', 'ResourcesArgsDict']]] = None,
                  restart_if_changed: pulumi.Input[Optional[_builtins.bool]] = None,
+                 rollback: pulumi.Input[Optional[_builtins.bool]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['SecretFileArgs', 'SecretFileArgsDict']]]]] = None,
                  special_args: Optional[Any] = None,
                  timeout_start_sec: pulumi.Input[Optional[_builtins.str]] = None,
@@ -845,6 +883,7 @@ class NixosContainer(pulumi.CustomResource):
             __props__.__dict__["extra_veths"] = extra_veths
             __props__.__dict__["flake"] = flake
             __props__.__dict__["forward_ports"] = forward_ports
+            __props__.__dict__["health_checks"] = health_checks
             __props__.__dict__["host_address"] = host_address
             __props__.__dict__["host_address6"] = host_address6
             __props__.__dict__["host_bridge"] = host_bridge
@@ -868,6 +907,7 @@ class NixosContainer(pulumi.CustomResource):
             __props__.__dict__["rebuild_timeout_seconds"] = rebuild_timeout_seconds
             __props__.__dict__["resources"] = resources
             __props__.__dict__["restart_if_changed"] = restart_if_changed
+            __props__.__dict__["rollback"] = rollback
             __props__.__dict__["secrets"] = secrets
             __props__.__dict__["special_args"] = special_args
             __props__.__dict__["timeout_start_sec"] = timeout_start_sec
@@ -924,6 +964,7 @@ class NixosContainer(pulumi.CustomResource):
         __props__.__dict__["extra_veths"] = None
         __props__.__dict__["flake"] = None
         __props__.__dict__["forward_ports"] = None
+        __props__.__dict__["health_checks"] = None
         __props__.__dict__["host"] = None
         __props__.__dict__["host_address"] = None
         __props__.__dict__["host_address6"] = None
@@ -947,6 +988,7 @@ class NixosContainer(pulumi.CustomResource):
         __props__.__dict__["rebuild_timeout_seconds"] = None
         __props__.__dict__["resources"] = None
         __props__.__dict__["restart_if_changed"] = None
+        __props__.__dict__["rollback"] = None
         __props__.__dict__["secrets"] = None
         __props__.__dict__["special_args"] = None
         __props__.__dict__["status"] = None
@@ -1083,6 +1125,14 @@ class NixosContainer(pulumi.CustomResource):
         Ports forwarded from the host into the container. Requires privateNetwork.
         """
         return pulumi.get(self, "forward_ports")
+
+    @_builtins.property
+    @pulumi.getter(name="healthChecks")
+    def health_checks(self) -> pulumi.Output[Optional['outputs.HealthChecks']]:
+        """
+        Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+        """
+        return pulumi.get(self, "health_checks")
 
     @_builtins.property
     @pulumi.getter
@@ -1267,6 +1317,14 @@ class NixosContainer(pulumi.CustomResource):
         Let `nixos-rebuild switch` restart the container when its definition changed. Only has an effect with autoStart. When unset and updateStrategy is "reload", the provider sets it to false and reloads the container in place instead.
         """
         return pulumi.get(self, "restart_if_changed")
+
+    @_builtins.property
+    @pulumi.getter
+    def rollback(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        When the container fails its healthChecks: put its previous module back and apply it (one more nixos-rebuild of that host), so it runs the system, conf and unit it ran before; the other containers of the run keep their change, and the next pulumi up tries the new configuration again. Data the new version wrote stays. A container created in the run has nothing to go back to: it is left stopped, not deleted. false: the new configuration stays and the resource fails.
+        """
+        return pulumi.get(self, "rollback")
 
     @_builtins.property
     @pulumi.getter

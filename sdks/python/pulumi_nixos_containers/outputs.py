@@ -23,9 +23,13 @@ __all__ = [
     'ConnectionTimeouts',
     'ExtraVeth',
     'ForwardPort',
+    'HealthChecks',
+    'HealthCommand',
+    'HttpCheck',
     'JumpHost',
     'Resources',
     'SecretFile',
+    'TcpCheck',
 ]
 
 @pulumi.output_type
@@ -602,6 +606,257 @@ class ForwardPort(dict):
 
 
 @pulumi.output_type
+class HealthChecks(dict):
+    """
+    Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "intervalSeconds":
+            suggest = "interval_seconds"
+        elif key == "systemRunning":
+            suggest = "system_running"
+        elif key == "timeoutSeconds":
+            suggest = "timeout_seconds"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in HealthChecks. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        HealthChecks.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        HealthChecks.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 commands: Optional[Sequence['outputs.HealthCommand']] = None,
+                 http: Optional[Sequence['outputs.HttpCheck']] = None,
+                 interval_seconds: Optional[_builtins.int] = None,
+                 system_running: Optional[_builtins.bool] = None,
+                 tcp: Optional[Sequence['outputs.TcpCheck']] = None,
+                 timeout_seconds: Optional[_builtins.int] = None,
+                 units: Optional[Sequence[_builtins.str]] = None):
+        """
+        Checks run inside the container after every pulumi up that creates, changes or restarts it (rebuildAction switch or test; nothing is activated with boot), while it runs: all containers of a host in parallel, over the deployment's SSH connection. A container that fails them fails its resource, naming the check and its output, and is rolled back (see rollback). A failed activation inside it (switch-to-configuration exit 4, a unit that failed to start) or a container that did not start counts as a failed check too. Without healthChecks nothing is checked.
+
+        :param Sequence['HealthCommand'] commands: Commands that must exit 0 inside the container.
+        :param Sequence['HttpCheck'] http: HTTP endpoints inside the container that must answer with an expected status.
+        :param _builtins.int interval_seconds: Time between two tries of a failing check.
+        :param _builtins.bool system_running: Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+        :param Sequence['TcpCheck'] tcp: Ports something must accept TCP connections on, inside the container.
+        :param _builtins.int timeout_seconds: How long the checks may take to pass, all of them together: each failing check is retried until then.
+        :param Sequence[_builtins.str] units: Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+        """
+        if commands is not None:
+            pulumi.set(__self__, "commands", commands)
+        if http is not None:
+            pulumi.set(__self__, "http", http)
+        if interval_seconds is None:
+            interval_seconds = 2
+        if interval_seconds is not None:
+            pulumi.set(__self__, "interval_seconds", interval_seconds)
+        if system_running is None:
+            system_running = True
+        if system_running is not None:
+            pulumi.set(__self__, "system_running", system_running)
+        if tcp is not None:
+            pulumi.set(__self__, "tcp", tcp)
+        if timeout_seconds is None:
+            timeout_seconds = 60
+        if timeout_seconds is not None:
+            pulumi.set(__self__, "timeout_seconds", timeout_seconds)
+        if units is not None:
+            pulumi.set(__self__, "units", units)
+
+    @_builtins.property
+    @pulumi.getter
+    def commands(self) -> Optional[Sequence['outputs.HealthCommand']]:
+        """
+        Commands that must exit 0 inside the container.
+        """
+        return pulumi.get(self, "commands")
+
+    @_builtins.property
+    @pulumi.getter
+    def http(self) -> Optional[Sequence['outputs.HttpCheck']]:
+        """
+        HTTP endpoints inside the container that must answer with an expected status.
+        """
+        return pulumi.get(self, "http")
+
+    @_builtins.property
+    @pulumi.getter(name="intervalSeconds")
+    def interval_seconds(self) -> Optional[_builtins.int]:
+        """
+        Time between two tries of a failing check.
+        """
+        return pulumi.get(self, "interval_seconds")
+
+    @_builtins.property
+    @pulumi.getter(name="systemRunning")
+    def system_running(self) -> Optional[_builtins.bool]:
+        """
+        Inside the container, `systemctl is-system-running --wait` must say "running": its boot or activation finished and no unit failed ("degraded" fails, naming the failed units).
+        """
+        return pulumi.get(self, "system_running")
+
+    @_builtins.property
+    @pulumi.getter
+    def tcp(self) -> Optional[Sequence['outputs.TcpCheck']]:
+        """
+        Ports something must accept TCP connections on, inside the container.
+        """
+        return pulumi.get(self, "tcp")
+
+    @_builtins.property
+    @pulumi.getter(name="timeoutSeconds")
+    def timeout_seconds(self) -> Optional[_builtins.int]:
+        """
+        How long the checks may take to pass, all of them together: each failing check is retried until then.
+        """
+        return pulumi.get(self, "timeout_seconds")
+
+    @_builtins.property
+    @pulumi.getter
+    def units(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Units that must be active inside the container, e.g. ["postgresql.service"] (a name without a suffix is a .service).
+        """
+        return pulumi.get(self, "units")
+
+
+@pulumi.output_type
+class HealthCommand(dict):
+    """
+    A command that must exit 0 inside the container.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "timeoutSeconds":
+            suggest = "timeout_seconds"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in HealthCommand. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        HealthCommand.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        HealthCommand.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 argv: Sequence[_builtins.str],
+                 timeout_seconds: Optional[_builtins.int] = None):
+        """
+        A command that must exit 0 inside the container.
+
+        :param Sequence[_builtins.str] argv: The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+        :param _builtins.int timeout_seconds: Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+        """
+        pulumi.set(__self__, "argv", argv)
+        if timeout_seconds is not None:
+            pulumi.set(__self__, "timeout_seconds", timeout_seconds)
+
+    @_builtins.property
+    @pulumi.getter
+    def argv(self) -> Sequence[_builtins.str]:
+        """
+        The program and its arguments, run inside the container as root in a login shell (nixos-container run), so the container's system packages are on PATH: ["pg_isready", "-q"]. Each item is one argument, passed as it is (no shell); for a pipeline, run ["sh", "-c", "…"].
+        """
+        return pulumi.get(self, "argv")
+
+    @_builtins.property
+    @pulumi.getter(name="timeoutSeconds")
+    def timeout_seconds(self) -> Optional[_builtins.int]:
+        """
+        Longest time one run of the command may take before it counts as failed; at most the time left of the whole check (healthChecks.timeoutSeconds).
+        """
+        return pulumi.get(self, "timeout_seconds")
+
+
+@pulumi.output_type
+class HttpCheck(dict):
+    """
+    An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "expectStatus":
+            suggest = "expect_status"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in HttpCheck. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        HttpCheck.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        HttpCheck.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 port: _builtins.int,
+                 expect_status: Optional[Sequence[_builtins.int]] = None,
+                 host: Optional[_builtins.str] = None,
+                 path: Optional[_builtins.str] = None):
+        """
+        An HTTP GET (HTTP/1.0, plain http) inside the container answers with an expected status.
+
+        :param _builtins.int port: The port of the HTTP server.
+        :param Sequence[_builtins.int] expect_status: The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+        :param _builtins.str host: Address to connect to inside the container; also sent as the Host header.
+        :param _builtins.str path: The path to GET.
+        """
+        pulumi.set(__self__, "port", port)
+        if expect_status is not None:
+            pulumi.set(__self__, "expect_status", expect_status)
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+        if path is not None:
+            pulumi.set(__self__, "path", path)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> _builtins.int:
+        """
+        The port of the HTTP server.
+        """
+        return pulumi.get(self, "port")
+
+    @_builtins.property
+    @pulumi.getter(name="expectStatus")
+    def expect_status(self) -> Optional[Sequence[_builtins.int]]:
+        """
+        The status codes that pass, e.g. [200, 204]. Unset: any status below 400 (as curl --fail).
+        """
+        return pulumi.get(self, "expect_status")
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> Optional[_builtins.str]:
+        """
+        Address to connect to inside the container; also sent as the Host header.
+        """
+        return pulumi.get(self, "host")
+
+    @_builtins.property
+    @pulumi.getter
+    def path(self) -> Optional[_builtins.str]:
+        """
+        The path to GET.
+        """
+        return pulumi.get(self, "path")
+
+
+@pulumi.output_type
 class JumpHost(dict):
     """
     A bastion to connect through (like ssh -J); its host key is verified the same way.
@@ -1004,5 +1259,40 @@ class SecretFile(dict):
         Units inside the container restarted (when running) after this file changed: a rotation, a changed mode or owner, a repaired drift. Each must exist in the container.
         """
         return pulumi.get(self, "restart_units")
+
+
+@pulumi.output_type
+class TcpCheck(dict):
+    """
+    Something accepts TCP connections on this port inside the container.
+    """
+    def __init__(__self__, *,
+                 port: _builtins.int,
+                 host: Optional[_builtins.str] = None):
+        """
+        Something accepts TCP connections on this port inside the container.
+
+        :param _builtins.int port: The port something must accept connections on.
+        :param _builtins.str host: Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+        """
+        pulumi.set(__self__, "port", port)
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> _builtins.int:
+        """
+        The port something must accept connections on.
+        """
+        return pulumi.get(self, "port")
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> Optional[_builtins.str]:
+        """
+        Address to connect to, as the container resolves and routes it (its own network namespace with privateNetwork).
+        """
+        return pulumi.get(self, "host")
 
 

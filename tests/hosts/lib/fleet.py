@@ -103,6 +103,8 @@ def ns_pids(i):
 # ------------------------------------------------------------------ the machine
 # What a host's boot mounts or runs from the machine. On a machine where Nix never ran,
 # Debian's nix-bin has installed the binaries but not /nix: the first Nix command creates it.
+# /nix/var/nix/daemon-socket: NixOS's nix-daemon.socket listens there, and every container's start
+# binds it (nspawn refuses a missing bind source); a machine without a nix-daemon lacks it.
 NIX_DIRS = ("/nix/store", "/nix/var/nix/profiles", "/nix/var/nix/gcroots", "/nix/var/nix/db",
             "/nix/var/nix/daemon-socket", "/nix/var/nix/temproots", "/nix/var/log/nix")
 MACHINE_TOOLS = (
