@@ -123,6 +123,8 @@ describe("the systemd-nspawn start line of a running container", () => {
       eph: containerModule("eph", "    config = {}; ephemeral = true;"),
     });
     f.ok(1, "nixos-rebuild switch");
+    // nspawn refuses to start a container whose bind source is missing.
+    f.ok(1, "mkdir -p /srv/full");
     f.ok(1, "systemctl start container@full.service container@eph.service");
     const system = (n: string) => f.ok(1, `sed -n 's/^SYSTEM_PATH=//p' /etc/nixos-containers/${n}.conf`).trim();
     const setenv = (vars: Record<string, string>) =>
