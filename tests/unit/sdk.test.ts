@@ -284,10 +284,10 @@ describe("secrets", () => {
           db-password: { config: dbPassword, owner: postgres, restartUnits: [postgresql.service] }
 `);
     const fleet = new Fleet("sec", { inventory: file });
-    await value(fleet.hosts.host1.urn);
-    const host = registered.find((x) => x.type === "pulumi-nodejs:dynamic/nixos:NixosHost" && x.name === "host1")!;
-    expect(JSON.stringify(host.inputs.containers)).toContain(SECRET_SIG);
-    const secret = unwrap(host.inputs.containers).db.secrets["db-password"];
+    await value(fleet.fleet!.urn);
+    const registeredFleet = registered.find((x) => x.type === "pulumi-nodejs:dynamic/nixos:NixosFleet" && x.name === "sec")!;
+    expect(JSON.stringify(registeredFleet.inputs.hosts)).toContain(SECRET_SIG);
+    const secret = unwrap(registeredFleet.inputs.hosts).host1.containers.db.secrets["db-password"];
     expect(secret).toEqual({ value: "from-config-value", owner: "postgres", restartUnits: ["postgresql.service"] });
     expect(secret.config).toBeUndefined();
 
