@@ -3,10 +3,9 @@
  * thick and dashed lines, square markers, a 5×7 bitmap font, and a minimal
  * PNG encoder (IHDR, one IDAT, IEND, CRC-32).
  *
- *   node .bench/build/chart.js .bench/results.json .bench/chart.png
+ * Its command line (the chart of a results.json) is chart-cli.ts.
  */
 import { deflateSync } from "node:zlib";
-import { readFileSync, writeFileSync } from "node:fs";
 
 type RGB = [number, number, number];
 
@@ -250,17 +249,4 @@ export function drawChart(spec: ChartSpec, width = 1120, height = 620): Buffer {
     ly += 34;
   }
   return c.png();
-}
-
-// ---- command line: the chart of a results.json -------------------------------
-if (require.main === module) {
-  const [input, output] = process.argv.slice(2);
-  if (!input || !output) {
-    console.error("usage: chart.js results.json chart.png");
-    process.exit(2);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { chartFromResults } = require("./report") as typeof import("./report");
-  writeFileSync(output, chartFromResults(JSON.parse(readFileSync(input, "utf8"))));
-  console.log(`wrote ${output}`);
 }
