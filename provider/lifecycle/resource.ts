@@ -16,8 +16,24 @@ import type { ResourceKind } from "./kinds";
 import type { DeclaredHost, RecordedHost } from "./model";
 import { diff, plan, type DiffOutcome } from "./plan";
 import { read } from "./read";
+import { answerPacer } from "./answers";
 
 type Props = Record<string, unknown>;
+
+/** One per process: every resource it serves answers through it (answers.ts says why). */
+const pacer = answerPacer();
+
+/** The answer of a create, update or delete, paced: a partially failed update leaves alone. */
+async function answered<T>(op: "create" | "update" | "delete", run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    await pacer.turn();
+    return result;
+  } catch (e) {
+    await (op === "update" && e instanceof PartialFailure ? pacer.alone() : pacer.turn());
+    throw e;
+  }
+}
 
 export interface ReadOutcome {
   id?: string;
@@ -87,9 +103,9 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
       return checked;
     },
     diff: (_id, olds, news) => diff(kind, olds, news),
-    create: (inputs) => guarded(inputs, () => step([], declared(inputs), inputs, undefined)),
+    create: (inputs) => answered("create", () => guarded(inputs, () => step([], declared(inputs), inputs, undefined))),
     update: (_id, olds, news) =>
-      guarded(news, async () => ({ outs: (await step(recordedFrom(kind.shape, olds), declared(news), news, olds)).outs })),
+      answered("update", () => guarded(news, async () => ({ outs: (await step(recordedFrom(kind.shape, olds), declared(news), news, olds)).outs }))),
     read: (id, props) =>
       guarded(props, async () => {
         const owner = ownerIn(props);
@@ -104,7 +120,7 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
         return state ? { id, props: state, inputs: recordedInputs(kind.shape, found.hosts, owner, settings) } : {};
       }),
     delete: (_id, props) =>
-      guarded(props, async () => {
+      answered("delete", () => guarded(props, async () => {
         const outcomes = await converge(ctx, plan(recordedFrom(kind.shape, props), []), {
           owner: ownerIn(props),
           joinBurst: kind.joinsBurst,
@@ -113,7 +129,7 @@ export function resourceOps(kind: ResourceKind, ctx: LifecycleContext, progress:
         });
         const failure = failureOf(kind, outcomes, "removing");
         if (failure) throw failure.error;
-      }),
+      })),
   };
 }
 

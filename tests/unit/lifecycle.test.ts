@@ -15,6 +15,8 @@ import { silentProgress } from "../../provider/deploy/progress";
 import { providerFor } from "../../sdk/provider";
 import { CONNECTION } from "../support/specs";
 import { UNKNOWN } from "../../provider/lifecycle/unknown";
+import { answerPacer, QUIET_GAP_MS } from "../../provider/lifecycle/answers";
+import { PartialFailure } from "../../provider/errors";
 
 type Props = Record<string, unknown>;
 
@@ -112,6 +114,50 @@ describe("the dynamic providers' serialized text", () => {
     const impl = require("../../provider/dynamic/impl");
     for (const name of ["check", "diff", "create", "read", "update", "remove", "hostCheck", "hostDiff", "hostCreate", "hostRead", "hostUpdate", "hostRemove"]) {
       expect(typeof impl[name]).toBe("function");
+    }
+  });
+});
+
+describe("answers to the engine (Pulumi 3.248 races on a partially failed update, answers.ts)", () => {
+  it("a partially failed update is answered alone, a quiet gap away from the answers beside it; the others answer at once", async () => {
+    const stamps: Record<string, number> = {};
+    const { ops: containers } = opsFor("NixosContainer");
+    const host = opsFor("NixosHost");
+    const first = host.ops.check({}, hostInputs());
+    const { outs } = await host.ops.create(first.inputs);
+    // The host's engine now fails the changed container: the update fails partially.
+    const failing = { ...standInContext().ctx, engineFor: () => ({ applyBatch: async (changes: ContainerChange[]) => changes.map((c) => ({ name: c.name, error: new Error("health check failed") })) }) as unknown as HostEngine };
+    const failingHost = resourceOps(KINDS.NixosHost, failing, silentProgress);
+    const next = failingHost.check(outs, hostInputs({ autoStart: true }));
+    const one = containers.check({}, { name: "web", connection: CONNECTION, config: {} });
+    const two = containers.check({}, { name: "api", connection: CONNECTION, config: {} });
+
+    const start = Date.now();
+    const stamp = (name: string) => (x: unknown) => ((stamps[name] = Date.now() - start), x);
+    const created = containers.create(one.inputs).then(stamp("created before"));
+    const updated = failingHost.update("id", outs, next.inputs).then(stamp("update"), (e) => (stamp("update")(e), e));
+    const after = containers.create(two.inputs).then(stamp("created after"));
+    // (A third answer after the failed update's would wait the gap too: the next test.)
+    const [, failure] = await Promise.all([created, updated, after]);
+
+    expect(failure).toBeInstanceOf(PartialFailure);
+    // The creates answer at once; the failed update a quiet gap after the last of them.
+    expect(Math.max(stamps["created before"], stamps["created after"])).toBeLessThan(QUIET_GAP_MS / 2);
+    for (const other of ["created before", "created after"]) expect(Math.abs(stamps["update"] - stamps[other])).toBeGreaterThanOrEqual(QUIET_GAP_MS - 5);
+  });
+
+  it("answers leave in order and wait only around a partially failed update", async () => {
+    jest.useFakeTimers({ now: 1000 });
+    try {
+      const pacer = answerPacer(300);
+      const left: string[] = [];
+      const go = (name: string, p: Promise<void>) => p.then(() => left.push(`${name}@${Date.now()}`));
+      const all = Promise.all([go("a", pacer.turn()), go("b", pacer.turn()), go("partial", pacer.alone()), go("c", pacer.turn())]);
+      await jest.advanceTimersByTimeAsync(1000);
+      await all;
+      expect(left).toEqual(["a@1000", "b@1000", "partial@1300", "c@1600"]);
+    } finally {
+      jest.useRealTimers();
     }
   });
 });
